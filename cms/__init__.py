@@ -1,0 +1,1 @@
+"""Presentation: Wagtail pages, blocks, templates and static files. Nothing imports ``cms``."""

@@ -1,0 +1,1 @@
+"""Charity projects (funds), and later beneficiaries and disbursements. Posts to ``ledger``."""

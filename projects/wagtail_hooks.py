@@ -1,0 +1,8 @@
+from wagtail import hooks
+
+from .viewsets import project_viewset
+
+
+@hooks.register("register_admin_viewset")
+def register_project_viewset():
+    return project_viewset

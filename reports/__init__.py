@@ -1,0 +1,1 @@
+"""Annual transparency report, periodic disclosures and open-data exports. Reads only."""
