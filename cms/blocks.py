@@ -49,9 +49,7 @@ class FiguresBlock(blocks.StructBlock):
 
 
 class StoryBlock(blocks.StreamBlock):
-    paragraph = blocks.RichTextBlock(
-        label="正文", features=["h2", "h3", "bold", "italic", "ol", "ul", "link", "hr"]
-    )
+    paragraph = blocks.RichTextBlock(label="正文", features=["h2", "h3", "bold", "italic", "ol", "ul", "link", "hr"])
     image = ImageBlock()
     quote = QuoteBlock()
     figures = FiguresBlock()

@@ -56,9 +56,7 @@ class ProjectFilterForm(forms.Form):
     category = forms.ChoiceField(
         label=_("Category"), choices=[("", _("All categories")), *Category.choices], required=False
     )
-    status = forms.ChoiceField(
-        label=_("Status"), choices=[("", _("All statuses")), *Status.choices], required=False
-    )
+    status = forms.ChoiceField(label=_("Status"), choices=[("", _("All statuses")), *Status.choices], required=False)
 
 
 class ProjectIndexPage(Page):
@@ -108,9 +106,7 @@ class ProjectUpdate(Orderable):
 class ProjectPage(Page):
     """项目页: presents one ``projects.Project`` with its story, updates and progress."""
 
-    project = models.ForeignKey(
-        Project, verbose_name="慈善项目", on_delete=models.PROTECT, related_name="+"
-    )
+    project = models.ForeignKey(Project, verbose_name="慈善项目", on_delete=models.PROTECT, related_name="+")
     summary = models.TextField("简介", max_length=300, help_text="列表卡片和搜索结果里显示的一两句话。")
     cover_image = models.ForeignKey(
         "wagtailimages.Image",

@@ -57,9 +57,7 @@ class Project(models.Model):
     status = models.CharField(
         "项目状态", max_length=20, choices=Status.choices, default=Status.FUNDRAISING, db_index=True
     )
-    is_restricted = models.BooleanField(
-        "定向(限定性)", default=True, help_text="定向捐赠只能用于本项目,由账本强制。"
-    )
+    is_restricted = models.BooleanField("定向(限定性)", default=True, help_text="定向捐赠只能用于本项目,由账本强制。")
     eligibility = models.TextField("救助对象与条件", blank=True)
     funding_standard = models.TextField("资助标准", blank=True)
     filing_number = models.CharField(
@@ -78,9 +76,7 @@ class Project(models.Model):
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
                 name="project_end_after_start",
             ),
-            models.CheckConstraint(
-                condition=Q(status__in=[s.value for s in Status]), name="project_status_valid"
-            ),
+            models.CheckConstraint(condition=Q(status__in=[s.value for s in Status]), name="project_status_valid"),
         ]
 
     def __str__(self) -> str:
@@ -105,6 +101,4 @@ class Project(models.Model):
         previous = Project.objects.filter(pk=self.pk).values_list("status", flat=True).first()
         if previous is None or previous == self.status or self.status in STATUS_TRANSITIONS[previous]:
             return {}
-        return {
-            "status": f"项目状态不能从「{Status(previous).label}」改为「{Status(self.status).label}」。"
-        }
+        return {"status": f"项目状态不能从「{Status(previous).label}」改为「{Status(self.status).label}」。"}

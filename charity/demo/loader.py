@@ -95,8 +95,16 @@ def _ensure_project(spec: dict, report: DemoReport) -> Project:
     fields = {
         k: spec[k]
         for k in (
-            "name", "category", "status", "is_restricted", "target_amount", "start_date", "end_date",
-            "filing_number", "eligibility", "funding_standard",
+            "name",
+            "category",
+            "status",
+            "is_restricted",
+            "target_amount",
+            "start_date",
+            "end_date",
+            "filing_number",
+            "eligibility",
+            "funding_standard",
         )
     }
     project, created = Project.objects.get_or_create(code=spec["code"], defaults=fields)
@@ -120,9 +128,7 @@ def _ensure_project_page(index: ProjectIndexPage, project: Project, spec: dict, 
         story=[_story_block(block) for block in spec["story"]],
         search_description=spec["summary"],
     )
-    page.updates = [
-        ProjectUpdate(date=day, title=title, body=f"<p>{text}</p>") for day, title, text in spec["updates"]
-    ]
+    page.updates = [ProjectUpdate(date=day, title=title, body=f"<p>{text}</p>") for day, title, text in spec["updates"]]
     index.add_child(instance=page)
     page.save_revision().publish()
     report.add(f"ProjectPage /{index.slug}/{spec['slug']}/")

@@ -10,14 +10,15 @@ def _required(name: str, hint: str) -> str:
     value = env.str(name, default="").strip()
     if not value:
         raise ImproperlyConfigured(
-            f"{name} must be set in the environment for production ({hint}). "
-            f"生产环境必须设置环境变量 {name}。"
+            f"{name} must be set in the environment for production ({hint}). 生产环境必须设置环境变量 {name}。"
         )
     return value
 
 
 DEBUG = False
-SECRET_KEY = _required("SECRET_KEY", "a long random string, e.g. `python -c 'import secrets; print(secrets.token_urlsafe(50))'`")
+SECRET_KEY = _required(
+    "SECRET_KEY", "a long random string, e.g. `python -c 'import secrets; print(secrets.token_urlsafe(50))'`"
+)
 ALLOWED_HOSTS = [h.strip() for h in _required("ALLOWED_HOSTS", "comma-separated host names").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[f"https://{h}" for h in ALLOWED_HOSTS])
 

@@ -1,0 +1,34 @@
+"""Shared fixtures. PostgreSQL-only tests carry ``@pytest.mark.postgres`` and are reported as
+deselected (not silently passed) when the suite runs on SQLite."""
+
+import pytest
+from django.db import connection
+
+from charity.demo.loader import load_demo
+
+
+def pytest_collection_modifyitems(config, items):
+    if connection.vendor == "postgresql":
+        return
+    selected, deselected = [], []
+    for item in items:
+        (deselected if item.get_closest_marker("postgres") else selected).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = selected
+
+
+def pytest_report_header(config):
+    return f"database: {connection.vendor} ({connection.settings_dict['NAME']})"
+
+
+@pytest.fixture
+def demo_site(db):
+    """The demo charity, loaded exactly as `make run` loads it."""
+    load_demo()
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    """Uploaded and generated images go to a per-test folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
