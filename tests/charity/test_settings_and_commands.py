@@ -19,7 +19,12 @@ def _run_production(**env_overrides):
     env.update(env_overrides, DJANGO_SETTINGS_MODULE="charity.settings.production")
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup(); print('started')"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 
@@ -47,14 +52,12 @@ def test_locale_time_zone_and_tasks_settings():
     assert settings.TIME_ZONE == "Asia/Shanghai"
     assert settings.USE_TZ is True
     assert settings.TASKS["default"]["BACKEND"] == "django_tasks.backends.immediate.ImmediateBackend"
-    assert settings.DATABASES["default"]["ENGINE"] in {
-        "django.db.backends.sqlite3", "django.db.backends.postgresql"
-    }
+    assert settings.DATABASES["default"]["ENGINE"] in {"django.db.backends.sqlite3", "django.db.backends.postgresql"}
 
 
 def test_default_database_is_sqlite_under_var(monkeypatch):
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    code = "from charity.settings import base; print(base.DATABASES['default']['ENGINE'], base.DATABASES['default']['NAME'])"
+    code = "from charity.settings import base; d = base.DATABASES['default']; print(d['ENGINE'], d['NAME'])"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     engine, name = out.stdout.split()
     assert engine == "django.db.backends.sqlite3"

@@ -54,7 +54,9 @@ def test_project_page_figures_come_from_the_selector(client, demo_site, monkeypa
     from projects.selectors import FundingSummary
 
     def fake_funding(project):
-        return FundingSummary(target=Decimal("1000.00"), raised=Decimal("250.00"), spent=Decimal("50.00"), currency="CNY")
+        return FundingSummary(
+            target=Decimal("1000.00"), raised=Decimal("250.00"), spent=Decimal("50.00"), currency="CNY"
+        )
 
     monkeypatch.setattr(cms.models, "project_funding", fake_funding)
     html = client.get("/projects/xuetou-100/").content.decode()

@@ -72,8 +72,14 @@ def test_bad_project_input_gets_chinese_errors_and_nothing_is_saved(staff_client
 
 def test_illegal_status_change_is_refused_in_the_admin(staff_client, demo_site):
     project = Project.objects.get(code="CXHB")  # closed
-    data = {**PROJECT_FORM, "code": "CXHB", "name": project.name, "status": "fundraising",
-            "start_date": "2022-01-01", "end_date": "2022-02-28"}
+    data = {
+        **PROJECT_FORM,
+        "code": "CXHB",
+        "name": project.name,
+        "status": "fundraising",
+        "start_date": "2022-01-01",
+        "end_date": "2022-02-28",
+    }
     response = staff_client.post(f"/admin/projects/edit/{project.pk}/", data)
     assert response.status_code == 200
     assert "项目状态不能从" in response.content.decode()

@@ -33,9 +33,7 @@ def test_percent_raised_is_floored_and_capped(raised, target, percent):
 
 
 def test_available_is_raised_less_spent():
-    funding = FundingSummary(
-        target=Decimal("100"), raised=Decimal("80.50"), spent=Decimal("30.25"), currency="CNY"
-    )
+    funding = FundingSummary(target=Decimal("100"), raised=Decimal("80.50"), spent=Decimal("30.25"), currency="CNY")
     assert funding.available == Decimal("50.25")
 
 
