@@ -6,6 +6,7 @@ Amounts shown on a page come from ``projects.selectors`` (backed by the ledger).
 from __future__ import annotations
 
 from django import forms
+from django.core.paginator import Paginator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
@@ -62,6 +63,8 @@ class ProjectFilterForm(forms.Form):
 class ProjectIndexPage(Page):
     """项目列表: every project page below it, filterable by category and status."""
 
+    PAGE_SIZE = 24
+
     intro = models.TextField("导语", blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
@@ -82,8 +85,13 @@ class ProjectIndexPage(Page):
                 pages = pages.filter(project__status=status)
         elif form.is_bound:
             pages = pages.none()
+        paginator = Paginator(pages.order_by("project__code"), self.PAGE_SIZE)
+        page_obj = paginator.get_page(request.GET.get("page"))
         context["filter_form"] = form
-        context["project_pages"] = _with_funding(list(pages.order_by("project__code")))
+        context["page_obj"] = page_obj
+        context["project_count"] = paginator.count
+        context["project_pages"] = _with_funding(list(page_obj.object_list))
+        context["filter_query"] = _query_without_page(request)
         return context
 
 
@@ -189,3 +197,10 @@ def _with_funding(pages: list[ProjectPage]) -> list[tuple[ProjectPage, object]]:
     """Pair each project page with its ledger figures, fetched in one selector call."""
     funding = project_funding_many(page.project for page in pages)
     return [(page, funding[page.project_id]) for page in pages]
+
+
+def _query_without_page(request) -> str:
+    """The current filters as a query string, for pagination links that keep them."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()

@@ -7,10 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from io import BytesIO
 
+from django.conf import settings
 from django.core.files.images import ImageFile
 from django.db import transaction
 from wagtail.images.models import Image
-from wagtail.models import Page, Site
+from wagtail.coreutils import get_supported_content_language_variant
+from wagtail.models import Locale, Page, Site
 from wagtail.rich_text import RichText
 
 from cms.models import HomePage, OrganisationSettings, ProjectIndexPage, ProjectPage, ProjectUpdate, StandardPage
@@ -47,8 +49,7 @@ def load_demo(log: Callable[[str], None] = lambda _m: None) -> DemoReport:
 def _ensure_home(report: DemoReport) -> HomePage:
     home = HomePage.objects.first()
     if home is None:
-        root = Page.get_first_root_node()
-        home = root.add_child(
+        home = _ensure_root().add_child(
             instance=HomePage(
                 slug="site-home",
                 title=content.HOME["title"],
@@ -72,6 +73,15 @@ def _ensure_home(report: DemoReport) -> HomePage:
             welcome.delete()
         report.add("site root")
     return home
+
+
+def _ensure_root() -> Page:
+    """Wagtail's migrations create the tree root and default locale; a flushed database has neither."""
+    root = Page.get_first_root_node()
+    if root is None:
+        Locale.objects.get_or_create(language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE))
+        root = Page.add_root(title="Root", slug="root")
+    return root
 
 
 def _ensure_settings(home: HomePage, report: DemoReport) -> None:

@@ -3,8 +3,10 @@ from decimal import Decimal
 import pytest
 from django.apps import apps
 from django.core.management import call_command
-from wagtail.models import Page, Revision
+from wagtail.models import Locale, Page, Revision, Site
 
+from charity.demo import content
+from cms.models import ProjectPage
 from projects.models import Project
 
 pytestmark = pytest.mark.django_db
@@ -54,3 +56,13 @@ def test_demo_quotes_the_seed_figures(demo_site, client):
     assert "3869" in html and "1208.2" in html  # 合川: 全年共计救助3869人次,发放资金1208.2万元
     html = client.get("/projects/orphan-education/").content.decode()
     assert "126" in html and "94.5" in html
+
+
+def test_load_demo_builds_the_tree_even_on_a_flushed_database():
+    Site.objects.all().delete()
+    Page.objects.all().delete()
+    Locale.objects.all().delete()
+    call_command("load_demo")
+    site = Site.objects.get(is_default_site=True)
+    assert site.root_page.specific_class.__name__ == "HomePage"
+    assert ProjectPage.objects.live().count() == len(content.PROJECTS)
