@@ -18,8 +18,11 @@ run: bootstrap db demo admin ## Set up everything and serve on http://127.0.0.1:
 test: bootstrap-test ## Set up and run the whole test suite (DATABASE_URL picks SQLite or PostgreSQL)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-bootstrap: $(STAMP) system-deps messages
-bootstrap-test: $(STAMP) system-deps-test messages
+bootstrap: $(STAMP) system-deps messages var
+bootstrap-test: $(STAMP) system-deps-test messages var
+
+var:
+	mkdir -p var
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "Python 3.11 is required (found %s); set PYTHON=/path/to/python3.11" % sys.version.split()[0])'
@@ -36,8 +39,7 @@ system-deps-test:
 messages: $(STAMP)
 	@$(PY) manage.py compilemessages --ignore=.venv -v0
 
-db: $(STAMP)
-	@mkdir -p var
+db: $(STAMP) var
 	$(PY) manage.py migrate --noinput -v0
 
 demo: db
