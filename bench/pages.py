@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def _setup_database() -> None:
+def _setup_database() -> str:
     if "DATABASE_URL" not in os.environ:
         os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "charity.settings.test")
@@ -40,8 +40,10 @@ def _setup_database() -> None:
     from django.db import connection
 
     # Work in a test database so a PostgreSQL URL's own data is never touched.
+    old_name = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    call_command("load_demo")
+    call_command("load_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    return old_name
 
 
 def generate(n: int) -> None:
@@ -83,7 +85,7 @@ def main() -> None:
     parser.add_argument("--projects", type=int, default=300)
     parser.add_argument("--repeat", type=int, default=30)
     args = parser.parse_args()
-    _setup_database()
+    old_name = _setup_database()
     generate(args.projects)
 
     from django.db import connection
@@ -123,6 +125,7 @@ def main() -> None:
             f"{name:<22}{statistics.median(samples):>10.1f}{p95(samples):>10.1f}{ratio:>12.1f}"
             f"{len(ctx.captured_queries):>9}"
         )
+    connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":
