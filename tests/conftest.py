@@ -2,6 +2,7 @@
 deselected (not silently passed) when the suite runs on SQLite."""
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 
 from charity.demo.loader import load_demo
@@ -30,5 +31,11 @@ def demo_site(db):
 
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
-    """Uploaded and generated images go to a per-test folder."""
+    """Uploaded and generated images go to a per-test folder; Wagtail's rendition cache must not
+    point a later test at an earlier test's files."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    for cache in caches.all():
+        cache.clear()
+    yield
+    for cache in caches.all():
+        cache.clear()

@@ -10,9 +10,9 @@ from io import BytesIO
 from django.conf import settings
 from django.core.files.images import ImageFile
 from django.db import transaction
-from wagtail.images.models import Image
 from wagtail.coreutils import get_supported_content_language_variant
-from wagtail.models import Locale, Page, Site
+from wagtail.images.models import Image
+from wagtail.models import Collection, Locale, Page, Site
 from wagtail.rich_text import RichText
 
 from cms.models import HomePage, OrganisationSettings, ProjectIndexPage, ProjectPage, ProjectUpdate, StandardPage
@@ -81,6 +81,8 @@ def _ensure_root() -> Page:
     if root is None:
         Locale.objects.get_or_create(language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE))
         root = Page.add_root(title="Root", slug="root")
+    if Collection.get_first_root_node() is None:
+        Collection.add_root(name="Root")
     return root
 
 

@@ -3,7 +3,8 @@ from decimal import Decimal
 import pytest
 from django.apps import apps
 from django.core.management import call_command
-from wagtail.models import Locale, Page, Revision, Site
+from wagtail.images.models import Image
+from wagtail.models import Collection, Locale, Page, Revision, Site
 
 from charity.demo import content
 from cms.models import ProjectPage
@@ -62,6 +63,8 @@ def test_load_demo_builds_the_tree_even_on_a_flushed_database():
     Site.objects.all().delete()
     Page.objects.all().delete()
     Locale.objects.all().delete()
+    Image.objects.all().delete()
+    Collection.objects.all().delete()
     call_command("load_demo")
     site = Site.objects.get(is_default_site=True)
     assert site.root_page.specific_class.__name__ == "HomePage"

@@ -44,6 +44,10 @@ def test_home_lists_projects_and_a_card_leads_to_its_page(page: Page, demo_url: 
     cards = _card_links(page)
     expect(cards).to_have_count(len(FEATURED))
     assert sorted(cards.all_inner_texts()) == sorted(p["name"] for p in FEATURED)
+    # goto() waits for the load event, so every cover has arrived or failed by now.
+    covers = page.locator(".card__image")
+    expect(covers).to_have_count(len(FEATURED))
+    assert covers.evaluate_all("imgs => imgs.every(img => img.naturalWidth > 0 && img.alt !== '')")
 
     project = FEATURED[-1]
     page.get_by_role("link", name=project["name"], exact=True).click()
