@@ -9,9 +9,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test bootstrap bootstrap-test system-deps system-deps-test messages db demo admin lint serve-prod clean
+.PHONY: run test bootstrap bootstrap-test system-deps system-deps-test messages db keys demo admin lint serve-prod clean
 
-run: bootstrap db demo admin ## Set up everything and serve on http://127.0.0.1:8000 (admin at /admin/)
+run: bootstrap db keys demo admin ## Set up everything and serve on http://127.0.0.1:8000 (admin at /admin/)
 	@echo ">> serving on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
@@ -42,7 +42,10 @@ messages: $(STAMP)
 db: $(STAMP) var
 	$(PY) manage.py migrate --noinput -v0
 
-demo: db
+keys: $(STAMP) var
+	@$(PY) manage.py ledger_keygen
+
+demo: db keys
 	$(PY) manage.py load_demo
 
 admin: db

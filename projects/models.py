@@ -98,7 +98,14 @@ class Project(models.Model):
             raise ValidationError(errors)
 
     def _status_transition_errors(self) -> dict[str, str]:
-        previous = Project.objects.filter(pk=self.pk).values_list("status", flat=True).first()
-        if previous is None or previous == self.status or self.status in STATUS_TRANSITIONS[previous]:
+        previous = Project.objects.filter(pk=self.pk).values("status", "code").first()
+        if previous is None:
             return {}
-        return {"status": f"项目状态不能从「{Status(previous).label}」改为「{Status(self.status).label}」。"}
+        errors = {}
+        if previous["code"] != self.code:
+            # The ledger keys the fund's accounts by this code; renaming it would orphan the books.
+            errors["code"] = "项目编号创建后不能修改(账本按编号记账)。"
+        old = previous["status"]
+        if old != self.status and self.status not in STATUS_TRANSITIONS[old]:
+            errors["status"] = f"项目状态不能从「{Status(old).label}」改为「{Status(self.status).label}」。"
+        return errors

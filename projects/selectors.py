@@ -1,18 +1,20 @@
 """Reads about projects. Every amount a page shows comes through here.
 
-Rule: raised / spent / available are ledger figures. Until the ledger (issue 3) backs them,
-``project_funding`` reports zero raised and zero spent, so no page invents a number.
+Rule: raised / spent / available are ledger figures, read from the fund's accounts' running totals
+(``ledger.selectors.fund_figures_many``) — never from a page, a cache or a second bookkeeping.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import QuerySet
 
 from ledger.money import quantize
+from ledger.selectors import fund_figures_many
 
 from .models import ACTIVE_STATUSES, Project
 
@@ -45,10 +47,17 @@ def project_funding(project: Project) -> FundingSummary:
     return project_funding_many([project])[project.pk]
 
 
-def project_funding_many(projects: Iterable[Project]) -> dict[int, FundingSummary]:
-    """The same figures for many projects in one go (listings must not query per card)."""
+def project_funding_many(projects: Iterable[Project], *, at: date | None = None) -> dict[int, FundingSummary]:
+    """The same figures for many projects in one query (listings must not query per card)."""
+    projects = list(projects)
+    figures = fund_figures_many([p.code for p in projects], at=at)
     return {
-        p.pk: FundingSummary(target=quantize(p.target_amount), raised=ZERO, spent=ZERO, currency=p.currency)
+        p.pk: FundingSummary(
+            target=quantize(p.target_amount),
+            raised=figures[p.code].raised,
+            spent=figures[p.code].spent,
+            currency=p.currency,
+        )
         for p in projects
     }
 

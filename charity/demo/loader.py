@@ -19,6 +19,7 @@ from cms.models import HomePage, OrganisationSettings, ProjectIndexPage, Project
 from projects.models import Project
 
 from . import content
+from .books import post_demo_books
 from .covers import draw_cover
 
 
@@ -41,6 +42,9 @@ def load_demo(log: Callable[[str], None] = lambda _m: None) -> DemoReport:
         _ensure_project_page(index, project, spec, report)
     for spec in content.STANDARD_PAGES:
         _ensure_child(home, StandardPage, spec["slug"], report, **_standard_fields(spec))
+    posted = post_demo_books()
+    if posted:
+        report.add(f"{posted} ledger transactions")
     for line in report.created:
         log(f"created {line}")
     return report

@@ -148,6 +148,14 @@ MONEY_MAX_DIGITS = 18
 MONEY_DECIMAL_PLACES = 2
 DEFAULT_CURRENCY = "CNY"
 
+# The transparency ledger. The signing key signs tree heads (base64 of a raw 32-byte Ed25519 private
+# key, or a file holding it); `make run` generates var/ledger-signing.key for development.
+LEDGER_SIGNING_KEY = env.str("LEDGER_SIGNING_KEY", default="")
+LEDGER_SIGNING_KEY_FILE = env.str("LEDGER_SIGNING_KEY_FILE", default=str(VAR_DIR / "ledger-signing.key"))
+# Keyed pseudonyms for beneficiaries in public records. Changing it changes every pseudonym.
+LEDGER_PSEUDONYM_KEY = env.str("LEDGER_PSEUDONYM_KEY", default="dev-only-pseudonym-key")
+LEDGER_PAGE_SIZE = 1000  # get-entries returns at most this many entries per request
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -20,6 +20,9 @@ SECRET_KEY = _required(
     "SECRET_KEY", "a long random string, e.g. `python -c 'import secrets; print(secrets.token_urlsafe(50))'`"
 )
 ALLOWED_HOSTS = [h.strip() for h in _required("ALLOWED_HOSTS", "comma-separated host names").split(",") if h.strip()]
+if not (env.str("LEDGER_SIGNING_KEY", default="") or env.str("LEDGER_SIGNING_KEY_FILE", default="")):
+    _required("LEDGER_SIGNING_KEY", "base64 of a raw 32-byte Ed25519 private key, or set LEDGER_SIGNING_KEY_FILE")
+LEDGER_PSEUDONYM_KEY = _required("LEDGER_PSEUDONYM_KEY", "a long random string; keep it stable")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[f"https://{h}" for h in ALLOWED_HOSTS])
 
 STORAGES = {

@@ -11,3 +11,7 @@ MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405
 WAGTAILADMIN_BASE_URL = "http://testserver"
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
+# A fixed key for tests only: base64 of 32 bytes 0x01.
+LEDGER_SIGNING_KEY = "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="
+LEDGER_SIGNING_KEY_FILE = ""
+LEDGER_PSEUDONYM_KEY = "test-pseudonym-key"

@@ -14,8 +14,19 @@ from django.core.management import call_command
 ROOT = Path(__file__).resolve().parents[2]
 
 
+PRODUCTION_VARS = {
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "DJANGO_SETTINGS_MODULE",
+    "LEDGER_SIGNING_KEY",
+    "LEDGER_SIGNING_KEY_FILE",
+    "LEDGER_PSEUDONYM_KEY",
+}
+LEDGER_ENV = {"LEDGER_SIGNING_KEY": "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=", "LEDGER_PSEUDONYM_KEY": "p" * 40}
+
+
 def _run_production(**env_overrides):
-    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE"}}
+    env = {k: v for k, v in os.environ.items() if k not in PRODUCTION_VARS}
     env.update(env_overrides, DJANGO_SETTINGS_MODULE="charity.settings.production")
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup(); print('started')"],
@@ -29,20 +40,28 @@ def _run_production(**env_overrides):
 
 
 def test_production_refuses_to_start_without_secret_key():
-    result = _run_production(ALLOWED_HOSTS="charity.example.org")
+    result = _run_production(ALLOWED_HOSTS="charity.example.org", **LEDGER_ENV)
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
     assert "started" not in result.stdout
 
 
 def test_production_refuses_to_start_without_allowed_hosts():
-    result = _run_production(SECRET_KEY="x" * 50)
+    result = _run_production(SECRET_KEY="x" * 50, **LEDGER_ENV)
     assert result.returncode != 0
     assert "ALLOWED_HOSTS must be set" in result.stderr
 
 
+def test_production_refuses_to_start_without_a_ledger_signing_key():
+    result = _run_production(SECRET_KEY="x" * 50, ALLOWED_HOSTS="charity.example.org", LEDGER_PSEUDONYM_KEY="p" * 40)
+    assert result.returncode != 0
+    assert "LEDGER_SIGNING_KEY must be set" in result.stderr
+
+
 def test_production_starts_with_both():
-    result = _run_production(SECRET_KEY="x" * 50, ALLOWED_HOSTS="charity.example.org,www.charity.example.org")
+    result = _run_production(
+        SECRET_KEY="x" * 50, ALLOWED_HOSTS="charity.example.org,www.charity.example.org", **LEDGER_ENV
+    )
     assert result.returncode == 0, result.stderr
     assert "started" in result.stdout
 

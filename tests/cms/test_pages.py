@@ -7,6 +7,7 @@ from wagtail.models import Site
 
 from cms.models import ProjectPage
 from projects.models import Project
+from projects.selectors import project_funding
 
 pytestmark = pytest.mark.django_db
 
@@ -38,9 +39,11 @@ def test_project_page_shows_name_story_target_and_progress(client, demo_site, sl
     html = response.content.decode()
     assert re.search(rf"<h1[^>]*>\s*{re.escape(name)}\s*</h1>", html)
     assert 'role="progressbar"' in html
-    assert 'aria-valuenow="0"' in html
-    target = f"¥{page.project.target_amount:,.2f}"
-    assert target in html
+    funding = project_funding(page.project)
+    assert funding.raised > 0  # the demo gifts are posted through the ledger
+    assert f'aria-valuenow="{funding.percent_raised}"' in html
+    for amount in (page.project.target_amount, funding.raised, funding.spent, funding.available):
+        assert f"¥{amount:,.2f}" in html
     first_paragraph = page.story[0].value.source
     assert re.sub(r"</?p>", "", first_paragraph)[:20] in html
     assert "项目进展" in html

@@ -85,3 +85,11 @@ def test_closed_is_terminal_and_fundraising_can_close_directly():
 
 def test_str_shows_code_and_name():
     assert str(Project(code="XT100", name="血透100")) == "XT100 血透100"
+
+
+def test_code_cannot_change_once_created():
+    project = ProjectFactory(code="XT100")
+    project.code = "XT200"
+    with pytest.raises(ValidationError) as excinfo:
+        project.full_clean()
+    assert "项目编号创建后不能修改" in excinfo.value.message_dict["code"][0]

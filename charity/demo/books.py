@@ -1,0 +1,95 @@
+"""Demo gifts and grants, posted through the ledger exactly as real ones will be (idempotent by source).
+
+Amounts are demo figures shaped by the seed reports: 福彩圆梦·孤儿助学 paid 126 students 7,500 元 each
+(94.5万元), 慈心红包 went to 181 children (近10万元). Donors appear by display name or 匿名;
+grants carry only counts, region (区县) and category — never a beneficiary's name.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from ledger.chart import BANK
+from ledger.models import TransactionKind
+from ledger.selectors import latest_tree_head
+from ledger.services import LegSpec, PostingRequest, transactions_post_bulk, tree_head_publish
+from ledger.services.log_state import next_sequence
+from projects.models import Project
+from projects.services import project_fund_accounts
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+# (code, [(date, donor display name, channel, amount)], [(date, beneficiaries, region, category, amount)])
+GIFTS_AND_GRANTS = {
+    "XT100": (
+        [("2022-03-08", "淄博某商会(演示)", "bank", "200000.00"), ("2022-04-12", "匿名", "bank", "50000.00"),
+         ("2022-06-01", "爱心企业(演示)", "bank", "118500.00")],
+        [("2022-09-15", 24, "张店区", "重病患者", "72000.00"), ("2022-12-15", 16, "淄川区", "重病患者", "48000.00")],
+    ),
+    "GEZX": (
+        [("2021-08-20", "福彩公益金(演示)", "bank", "945000.00")],
+        [("2021-09-10", 126, "广安区", "孤儿", "472500.00"), ("2022-03-05", 126, "广安区", "孤儿", "472500.00")],
+    ),
+    "AXFM": (
+        [("2022-05-06", "匿名", "cash", "6000.00"), ("2022-05-09", "眼科医院职工(演示)", "bank", "80000.00")],
+        [("2022-05-20", 10, "博山区", "低收入家庭", "30000.00")],
+    ),
+    "LSJZ": (
+        [("2022-01-15", "匿名", "bank", "100000.00"), ("2022-02-20", "社区居民(演示)", "cash", "52000.00")],
+        [("2022-06-30", 30, "合川区", "临时救助", "60000.00")],
+    ),
+    "CXHB": (
+        [("2022-01-05", "爱心企业(演示)", "bank", "99550.00")],
+        [("2022-01-25", 181, "张店区", "困境儿童", "99550.00")],
+    ),
+}
+
+
+def _at(day: str) -> datetime:
+    return datetime.fromisoformat(day).replace(hour=10, tzinfo=SHANGHAI)
+
+
+def post_demo_books() -> int:
+    """Post the demo gifts and grants that are missing, and publish a tree head if the log grew.
+    Returns the number of transactions posted by this call."""
+    before = next_sequence()
+    requests = []
+    for code, (gifts, grants) in GIFTS_AND_GRANTS.items():
+        project = Project.objects.filter(code=code).first()
+        if project is None:
+            continue
+        accounts = project_fund_accounts(project=project)
+        requests += [_gift(code, accounts.income.code, n, *gift) for n, gift in enumerate(gifts, start=1)]
+        requests += [_grant(code, accounts.expense.code, n, *grant) for n, grant in enumerate(grants, start=1)]
+    transactions_post_bulk(requests)
+    posted = next_sequence() - before
+    head = latest_tree_head()
+    if head is None or head.tree_size != next_sequence():
+        tree_head_publish()
+    return posted
+
+
+def _gift(code, income_account, n, day, donor, channel, amount) -> PostingRequest:
+    return PostingRequest(
+        kind=TransactionKind.DONATION,
+        occurred_at=_at(day),
+        legs=[LegSpec(BANK, "D", Decimal(amount)), LegSpec(income_account, "C", Decimal(amount))],
+        source=f"demo:{code}:gift:{n}",
+        memo="演示数据",
+        public_record={"fund": code, "donor": donor, "channel": channel, "demo": True},
+    )
+
+
+def _grant(code, expense_account, n, day, beneficiaries, region, category, amount) -> PostingRequest:
+    return PostingRequest(
+        kind=TransactionKind.DISBURSEMENT,
+        occurred_at=_at(day),
+        legs=[LegSpec(expense_account, "D", Decimal(amount)), LegSpec(BANK, "C", Decimal(amount))],
+        source=f"demo:{code}:grant:{n}",
+        memo="演示数据",
+        public_record={
+            "fund": code, "beneficiaries": beneficiaries, "region": region, "category": category, "demo": True,
+        },
+    )

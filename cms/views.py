@@ -1,0 +1,106 @@
+"""Non-page views: the public ledger browser (/transparency/). Thin: parse, call selectors, render."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from django import forms
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from ledger.models import TransactionKind
+from ledger.selectors import account_funds, latest_tree_head, public_entries, transactions_filtered
+from projects.models import Project
+from projects.selectors import project_funding_many
+
+PAGE_SIZE = 50
+
+
+class LedgerFilterForm(forms.Form):
+    project = forms.ModelChoiceField(
+        label=_("Project"),
+        queryset=Project.objects.order_by("code"),
+        to_field_name="code",
+        required=False,
+        empty_label=_("All projects"),
+    )
+    kind = forms.ChoiceField(label=_("Type"), choices=[("", _("All types")), *TransactionKind.choices], required=False)
+    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise forms.ValidationError(_("The start date must not be after the end date."))
+        return data
+
+
+def transparency(request):
+    form = LedgerFilterForm(request.GET or None)
+    if form.is_valid() or not form.is_bound:
+        data = form.cleaned_data if form.is_bound else {}
+        project = data.get("project")
+        transactions = transactions_filtered(
+            fund_code=project.code if project else None,
+            kind=data.get("kind") or None,
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+        )
+    else:
+        transactions = transactions_filtered().none()
+    page_obj = Paginator(transactions, PAGE_SIZE).get_page(request.GET.get("page"))
+    funds_by_account = account_funds()
+    names = dict(Project.objects.values_list("code", "name"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filter_form": form,
+        "page_obj": page_obj,
+        "entries": [_entry_row(entry, funds_by_account, names) for entry in public_entries(page_obj.object_list)],
+        "filter_query": query.urlencode(),
+        "funds": _fund_rows(),
+        "tree_head": _tree_head(),
+    }
+    return render(request, "cms/transparency.html", context)
+
+
+def _entry_row(entry, funds_by_account: dict[str, str], names: dict[str, str]) -> dict:
+    record = entry.record
+    return {
+        "leaf_index": entry.leaf_index,
+        "record": record,
+        "amount": sum((Decimal(leg["amount"]) for leg in record["legs"] if leg["side"] == "D"), Decimal("0")),
+        "fund_names": [
+            names.get(code, code)
+            for code in sorted(
+                {funds_by_account[leg["account"]] for leg in record["legs"] if leg["account"] in funds_by_account}
+            )
+        ],
+        "occurred": datetime.strptime(record["occurred_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC),
+        "kind_label": TransactionKind(record["kind"]).label,
+        "leaf_hash_b64": base64.b64encode(entry.leaf_hash).decode(),
+    }
+
+
+def _fund_rows() -> list[tuple[Project, object]]:
+    projects = list(Project.objects.order_by("code"))
+    funding = project_funding_many(projects)
+    return [(project, funding[project.pk]) for project in projects]
+
+
+def _tree_head() -> dict | None:
+    head = latest_tree_head()
+    if head is None:
+        return None
+    return {
+        "tree_size": head.tree_size,
+        "published": datetime.fromtimestamp(head.timestamp_ms / 1000, tz=UTC),
+        "timestamp_ms": head.timestamp_ms,
+        "root_hex": bytes(head.root_hash).hex(),
+        "root_b64": base64.b64encode(bytes(head.root_hash)).decode(),
+        "signature_b64": base64.b64encode(bytes(head.signature)).decode(),
+        "public_key_b64": base64.b64encode(bytes(head.public_key)).decode(),
+    }

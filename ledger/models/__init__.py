@@ -1,0 +1,18 @@
+"""The ledger's tables. Transactions, legs, Merkle nodes and tree heads are append-only."""
+
+from .accounts import Account, AccountDay, AccountType, Side
+from .log import MerkleNode, TreeHead
+from .transactions import LedgerImmutableError, Leg, Transaction, TransactionKind
+
+__all__ = [
+    "Account",
+    "AccountDay",
+    "AccountType",
+    "LedgerImmutableError",
+    "Leg",
+    "MerkleNode",
+    "Side",
+    "Transaction",
+    "TransactionKind",
+    "TreeHead",
+]

@@ -1,0 +1,71 @@
+"""The writer's view of the Merkle log: the next sequence number and the compact range (frontier)."""
+
+from __future__ import annotations
+
+from django.db.models import Max
+
+from ledger import merkle
+from ledger.models import MerkleNode, Transaction
+
+
+def next_sequence() -> int:
+    """The next leaf index. Only correct under the writer lock (see posting.acquire_writer_lock)."""
+    last = Transaction.objects.aggregate(last=Max("sequence"))["last"]
+    return 0 if last is None else last + 1
+
+
+class Frontier:
+    """The roots of the complete subtrees covering leaves [0, size): at most log2(size)+1 nodes.
+
+    Appending a leaf merges equal-sized neighbours; each merge is a newly complete subtree to store.
+    """
+
+    def __init__(self, size: int, stack: list[tuple[int, int, bytes]]):
+        self.size = size
+        self.stack = stack  # (level, index, hash), levels strictly decreasing
+
+    @classmethod
+    def load(cls, size: int) -> Frontier:
+        wanted = merkle.aligned_nodes(0, size) if size else []
+        found = fetch_nodes(set(wanted))
+        return cls(size, [(level, index, found[(level, index)]) for level, index in wanted])
+
+    def append(self, leaf_hash: bytes) -> list[MerkleNode]:
+        new = [MerkleNode(level=0, index=self.size, hash=leaf_hash)]
+        self.stack.append((0, self.size, leaf_hash))
+        while len(self.stack) >= 2 and self.stack[-1][0] == self.stack[-2][0]:
+            right = self.stack.pop()
+            left = self.stack.pop()
+            merged = (left[0] + 1, left[1] // 2, merkle.node_hash(left[2], right[2]))
+            self.stack.append(merged)
+            new.append(MerkleNode(level=merged[0], index=merged[1], hash=merged[2]))
+        self.size += 1
+        return new
+
+    def root(self) -> bytes:
+        if not self.stack:
+            return merkle.EMPTY_ROOT
+        digest = self.stack[-1][2]
+        for _level, _index, left in reversed(self.stack[:-1]):
+            digest = merkle.node_hash(left, digest)
+        return digest
+
+
+def fetch_nodes(wanted: set[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    """The stored hashes of the given (level, index) nodes, in one query. Missing nodes are an error."""
+    if not wanted:
+        return {}
+    by_level: dict[int, list[int]] = {}
+    for level, index in wanted:
+        by_level.setdefault(level, []).append(index)
+    from django.db.models import Q
+
+    condition = Q()
+    for level, indexes in by_level.items():
+        condition |= Q(level=level, index__in=indexes)
+    rows = MerkleNode.objects.filter(condition).values_list("level", "index", "hash")
+    found = {(level, index): bytes(digest) for level, index, digest in rows}
+    missing = wanted - found.keys()
+    if missing:
+        raise LookupError(f"Merkle nodes missing from storage: {sorted(missing)[:5]}")
+    return found

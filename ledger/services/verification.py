@@ -1,0 +1,218 @@
+"""Full verification of the books and the log from the stored rows.
+
+Rules checked, streaming (a million transactions never sit in memory at once, bar one 32-byte hash
+per leaf for the interior-node check):
+1. sequence numbers are gap-free from 0;
+2. every transaction's public record equals the record rebuilt from its rows (legs, kind, times…);
+3. every stored leaf hash is SHA-256(0x00 ‖ record) and every stored interior node is the hash of its
+   children;
+4. debits equal credits per currency in every transaction, with at least two legs;
+5. the root of every published tree head matches, and its Ed25519 signature verifies;
+6. every account's running totals and per-day totals equal the sums of its legs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from django.db.models import Sum
+
+from ledger import merkle
+from ledger.models import Account, AccountDay, Leg, MerkleNode, Transaction, TreeHead
+from ledger.records import build_record, record_text
+
+CHUNK = 5000
+ZERO = Decimal("0")
+
+
+@dataclass
+class VerificationReport:
+    transactions: int = 0
+    legs: int = 0
+    tree_heads: int = 0
+    interior_nodes: int = 0
+    accounts: int = 0
+    problems: list[str] = field(default_factory=list)
+    first_bad: tuple[int, str] | None = None  # (leaf index, transaction id)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def fail(self, message: str, *, leaf: int | None = None, tx_id: str | None = None) -> None:
+        if leaf is not None and self.first_bad is None:
+            self.first_bad = (leaf, tx_id or "")
+        if len(self.problems) < 1000:
+            self.problems.append(message)
+
+
+def ledger_verify() -> VerificationReport:
+    report = VerificationReport()
+    codes = dict(Account.objects.values_list("pk", "code"))
+    heads = {}
+    for head in TreeHead.objects.order_by("tree_size", "timestamp_ms"):
+        heads.setdefault(head.tree_size, []).append(head)
+    sums: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
+    leaf_hashes = _check_transactions(report, codes, heads, sums)
+    _check_interior_nodes(report, leaf_hashes)
+    _check_tree_heads_signatures(report, heads)
+    _check_totals(report, sums)
+    return report
+
+
+def _legs_by_transaction() -> Iterator[tuple[int, list[tuple]]]:
+    rows = Leg.objects.order_by("transaction_id", "pk").values_list(
+        "transaction_id", "account_id", "side", "amount", "currency"
+    )
+    current, legs = None, []
+    for row in rows.iterator(chunk_size=CHUNK * 2):
+        if row[0] != current and legs:
+            yield current, legs
+            legs = []
+        current = row[0]
+        legs.append(row[1:])
+    if legs:
+        yield current, legs
+
+
+def _check_transactions(report, codes, heads, sums) -> list[bytes]:
+    tx_rows = Transaction.objects.order_by("sequence").values_list(
+        "sequence", "uuid", "kind", "occurred_at", "recorded_at", "reverses_id", "record"
+    )
+    stored_leaves = MerkleNode.objects.filter(level=0).order_by("index").values_list("index", "hash")
+    legs_iter, leaves_iter = _legs_by_transaction(), stored_leaves.iterator(chunk_size=CHUNK)
+    next_legs, builder, leaf_hashes = next(legs_iter, None), merkle.TreeBuilder(), []
+    for expected, (seq, uid, kind, occurred, recorded, reverses, text) in enumerate(tx_rows.iterator(CHUNK)):
+        tx_id = str(uid)
+        if seq != expected:
+            report.fail(f"sequence gap: expected leaf {expected}, found {seq}", leaf=expected, tx_id=tx_id)
+            break
+        legs = []
+        while next_legs is not None and next_legs[0] < seq:
+            report.fail(f"legs point at missing transaction {next_legs[0]}", leaf=seq, tx_id=tx_id)
+            next_legs = next(legs_iter, None)
+        if next_legs is not None and next_legs[0] == seq:
+            legs, next_legs = next_legs[1], next(legs_iter, None)
+        _check_balance(report, seq, tx_id, legs, sums)
+        rebuilt = _rebuild(report, seq, uid, kind, occurred, recorded, reverses, text, legs, codes)
+        if rebuilt is not None and rebuilt != text:
+            report.fail(f"leaf {seq} ({tx_id}): the rows differ from the public record", leaf=seq, tx_id=tx_id)
+        digest = merkle.leaf_hash(text.encode("utf-8"))
+        stored = next(leaves_iter, None)
+        if stored is None or stored[0] != seq or bytes(stored[1]) != digest:
+            report.fail(f"leaf {seq} ({tx_id}): stored leaf hash does not match the record", leaf=seq, tx_id=tx_id)
+        builder.append(digest)
+        leaf_hashes.append(digest)
+        report.transactions += 1
+        report.legs += len(legs)
+        _check_roots_at(report, heads.get(builder.size, []), builder.root, seq, tx_id)
+    if next(leaves_iter, None) is not None:
+        report.fail("stored leaf hashes exist beyond the last transaction")
+    for size in heads:
+        if size > report.transactions:
+            report.fail(f"tree head for size {size} exceeds the {report.transactions} transactions stored")
+    if 0 in heads:
+        _check_roots_at(report, heads[0], lambda: merkle.EMPTY_ROOT, None, None)
+    return leaf_hashes
+
+
+def _check_roots_at(report, heads_here, root_fn, seq, tx_id) -> None:
+    if not heads_here:
+        return
+    root = root_fn()
+    for head in heads_here:
+        report.tree_heads += 1
+        if bytes(head.root_hash) != root:
+            report.fail(
+                f"tree head size {head.tree_size} (timestamp {head.timestamp_ms}): root does not match the leaves",
+                leaf=seq,
+                tx_id=tx_id,
+            )
+
+
+def _rebuild(report, seq, uid, kind, occurred, recorded, reverses, text, legs, codes) -> str | None:
+    try:
+        details = json.loads(text)["details"]
+    except (ValueError, KeyError, TypeError):
+        report.fail(f"leaf {seq} ({uid}): public record is not valid JSON", leaf=seq, tx_id=str(uid))
+        return None
+    record = build_record(
+        sequence=seq,
+        uuid=str(uid),
+        kind=kind,
+        occurred_at=occurred,
+        recorded_at=recorded,
+        legs=[(codes.get(account, "?"), side, amount, currency) for account, side, amount, currency in legs],
+        details=details,
+        reverses=reverses,
+    )
+    return record_text(record)
+
+
+def _check_balance(report, seq, tx_id, legs, sums) -> None:
+    per_currency: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for account, side, amount, currency in legs:
+        signed = amount if side == "D" else -amount
+        per_currency[currency] += signed
+        sums[account][0 if side == "D" else 1] += amount
+    if len(legs) < 2:
+        report.fail(f"leaf {seq} ({tx_id}): fewer than two legs", leaf=seq, tx_id=tx_id)
+    for currency, net in per_currency.items():
+        if net != 0:
+            report.fail(f"leaf {seq} ({tx_id}): debits and credits differ by {net} {currency}", leaf=seq, tx_id=tx_id)
+
+
+def _check_interior_nodes(report, leaf_hashes: list[bytes]) -> None:
+    """Rebuild every complete subtree level by level and compare with the stored nodes."""
+    level_hashes, level = leaf_hashes, 0
+    while len(level_hashes) >= 2:
+        level += 1
+        computed = [merkle.node_hash(level_hashes[i], level_hashes[i + 1]) for i in range(0, len(level_hashes) - 1, 2)]
+        stored = MerkleNode.objects.filter(level=level).order_by("index").values_list("index", "hash")
+        count = 0
+        for index, digest in stored.iterator(chunk_size=CHUNK):
+            count += 1
+            if index >= len(computed) or bytes(digest) != computed[index]:
+                first_leaf = index << level
+                report.fail(
+                    f"interior node (level {level}, index {index}) does not match its children",
+                    leaf=first_leaf,
+                    tx_id=None,
+                )
+        if count != len(computed):
+            report.fail(f"level {level}: {count} stored nodes, {len(computed)} expected")
+        report.interior_nodes += count
+        level_hashes = computed
+
+
+def _check_tree_heads_signatures(report, heads) -> None:
+    for size_heads in heads.values():
+        for head in size_heads:
+            message = merkle.tree_head_signature_input(head.timestamp_ms, head.tree_size, bytes(head.root_hash))
+            try:
+                Ed25519PublicKey.from_public_bytes(bytes(head.public_key)).verify(bytes(head.signature), message)
+            except (InvalidSignature, ValueError):
+                report.fail(f"tree head size {head.tree_size} (timestamp {head.timestamp_ms}): bad signature")
+
+
+def _check_totals(report, sums) -> None:
+    days = {
+        row["account"]: (row["d"] or ZERO, row["c"] or ZERO)
+        for row in AccountDay.objects.values("account").annotate(d=Sum("debit"), c=Sum("credit"))
+    }
+    for account_id, code, debit_total, credit_total in Account.objects.values_list(
+        "pk", "code", "debit_total", "credit_total"
+    ):
+        report.accounts += 1
+        debit, credit = sums.get(account_id, [ZERO, ZERO])
+        if (debit, credit) != (debit_total, credit_total):
+            report.fail(f"account {code}: running totals {debit_total}/{credit_total} ≠ legs {debit}/{credit}")
+        day_d, day_c = days.get(account_id, (ZERO, ZERO))
+        if (Decimal(day_d).quantize(Decimal("0.01")), Decimal(day_c).quantize(Decimal("0.01"))) != (debit, credit):
+            report.fail(f"account {code}: per-day totals {day_d}/{day_c} ≠ legs {debit}/{credit}")
