@@ -4,6 +4,7 @@ import uuid
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from ledger.money import amount_field, currency_field
 
@@ -45,17 +46,18 @@ class AppendOnlyModel(models.Model):
 
 
 class TransactionKind(models.TextChoices):
-    DONATION = "donation", "捐赠"
-    IN_KIND = "in_kind", "实物捐赠"
-    REFUND = "refund", "退款"
-    FEE = "fee", "手续费"
-    PAYOUT = "payout", "结算到账"
-    DISBURSEMENT = "disbursement", "资助支出"
-    EXPENSE = "expense", "费用支出"
-    TRANSFER = "transfer", "转账"
-    RELEASE = "release", "限定解除"
-    OPENING = "opening", "期初余额"
-    REVERSAL = "reversal", "冲正"
+    # Public: shown on /transparency/ in both languages (zh_Hans translations in charity/locale).
+    DONATION = "donation", _("Donation")
+    IN_KIND = "in_kind", _("In-kind gift")
+    REFUND = "refund", _("Refund")
+    FEE = "fee", _("Processing fee")
+    PAYOUT = "payout", _("Payout")
+    DISBURSEMENT = "disbursement", _("Disbursement")
+    EXPENSE = "expense", _("Expense")
+    TRANSFER = "transfer", _("Transfer")
+    RELEASE = "release", _("Restriction released")
+    OPENING = "opening", _("Opening balance")
+    REVERSAL = "reversal", _("Reversal")
 
 
 class Transaction(AppendOnlyModel):
