@@ -17,7 +17,7 @@ def add_account_days(legs: list[Leg]) -> None:
     """Add the legs' amounts to their (account, local day) rows, creating rows as needed."""
     sums: dict[tuple[int, object], list[Decimal]] = defaultdict(lambda: [Decimal("0"), Decimal("0")])
     for leg in legs:
-        day = timezone.localdate(leg.transaction.occurred_at)
+        day = timezone.localdate(leg.transaction.occurred_at, timezone.get_default_timezone())
         sums[(leg.account_id, day)][0 if leg.side == Side.DEBIT else 1] += leg.amount
     if not sums:
         return
