@@ -18,6 +18,26 @@ from projects.selectors import project_funding_many
 
 PAGE_SIZE = 50
 
+# How the public record's detail keys read on the page. Unknown keys are shown as they are.
+DETAIL_LABELS = {
+    "donor": _("Donor"),
+    "channel": _("Channel"),
+    "beneficiaries": _("Beneficiaries"),
+    "beneficiary": _("Beneficiary"),
+    "region": _("Region"),
+    "category": _("Beneficiary category"),
+    "reason": _("Reason"),
+}
+CHANNEL_LABELS = {
+    "bank": _("Bank transfer"),
+    "cash": _("Cash"),
+    "card": _("Card"),
+    "alipay": _("Alipay"),
+    "wechat_pay": _("WeChat Pay"),
+    "in_kind": _("In kind"),
+}
+HIDDEN_DETAILS = {"fund", "demo"}
+
 
 class LedgerFilterForm(forms.Form):
     project = forms.ModelChoiceField(
@@ -81,8 +101,20 @@ def _entry_row(entry, funds_by_account: dict[str, str], names: dict[str, str]) -
         ],
         "occurred": datetime.strptime(record["occurred_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC),
         "kind_label": TransactionKind(record["kind"]).label,
+        "details": _detail_rows(record["details"]),
+        "is_demo": record["details"].get("demo") is True,
         "leaf_hash_b64": base64.b64encode(entry.leaf_hash).decode(),
     }
+
+
+def _detail_rows(details: dict) -> list[tuple[str, object]]:
+    rows = []
+    for key, value in sorted(details.items()):
+        if key in HIDDEN_DETAILS or isinstance(value, dict | list):
+            continue
+        shown = CHANNEL_LABELS.get(value, value) if key == "channel" else value
+        rows.append((DETAIL_LABELS.get(key, key), shown))
+    return rows
 
 
 def _fund_rows() -> list[tuple[Project, object]]:

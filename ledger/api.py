@@ -20,6 +20,8 @@ from ledger.exports import csv_rows, jsonl_lines
 from ledger.models import TreeHead
 from ledger.signing import public_key_bytes
 
+MAX_DIGITS = 19  # tree sizes and indexes are signed 64-bit in the database
+
 
 class BadRequest(Exception):
     pass
@@ -52,8 +54,10 @@ def _int_param(request: HttpRequest, name: str, *, minimum: int = 0) -> int:
     raw = request.GET.get(name)
     if raw is None or raw == "":
         raise BadRequest(f"missing parameter '{name}'")
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):  # str.isdigit() alone admits "²", which int() refuses
         raise BadRequest(f"parameter '{name}' must be a non-negative integer")
+    if len(raw) > MAX_DIGITS:  # beyond any tree size, and int() refuses over 4300 digits
+        raise BadRequest(f"parameter '{name}' is out of range")
     value = int(raw)
     if value < minimum:
         raise BadRequest(f"parameter '{name}' must be >= {minimum}")

@@ -84,14 +84,14 @@ def forward(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     for statement in FORWARD:
-        schema_editor.execute(statement)
+        schema_editor.execute(statement, params=None)  # no client-side merge: "%" is plpgsql here
 
 
 def backward(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     for statement in BACKWARD:
-        schema_editor.execute(statement)
+        schema_editor.execute(statement, params=None)  # no client-side merge: "%" is plpgsql here
 
 
 class Migration(migrations.Migration):
