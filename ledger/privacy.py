@@ -41,10 +41,14 @@ def mask_name(name: str) -> str:
 
 
 def pseudonym(kind: str, value: str) -> str:
-    """A stable keyed pseudonym (HMAC-SHA-256): the same person gets the same tag, no one can reverse it."""
+    """A stable keyed pseudonym (HMAC-SHA-256): the same person gets the same tag, no one can reverse it.
+
+    64 bits in hex groups of four (b_1735-1283-1290-5441): an ungrouped tag can be all decimal digits, or hold
+    an 11-digit run, and ``check_public_details`` would then take it for a bank card or a phone number.
+    """
     key = settings.LEDGER_PSEUDONYM_KEY.encode("utf-8")
     digest = hmac.new(key, f"{kind}:{value.strip()}".encode(), hashlib.sha256).hexdigest()
-    return f"{kind[:1]}_{digest[:16]}"
+    return f"{kind[:1]}_" + "-".join(digest[i : i + 4] for i in range(0, 16, 4))
 
 
 def check_public_details(details: object, path: str = "details") -> None:
@@ -55,6 +59,7 @@ def check_public_details(details: object, path: str = "details") -> None:
                 raise PersonalDataError(f"{path}: 键必须是字符串")
             if FORBIDDEN_KEYS.search(key):
                 raise PersonalDataError(f"公开记录不能包含个人信息字段「{path}.{key}」")
+            _check_text(key, f"{path} 的键")
             check_public_details(value, f"{path}.{key}")
     elif isinstance(details, list):
         for i, value in enumerate(details):
@@ -62,8 +67,14 @@ def check_public_details(details: object, path: str = "details") -> None:
     elif isinstance(details, float):
         raise PersonalDataError(f"{path}: 金额等数字请用字符串,不能用浮点数")
     elif isinstance(details, str):
-        for label, pattern in PERSONAL_PATTERNS:
-            if pattern.search(details):
-                raise PersonalDataError(f"公开记录「{path}」疑似包含{label},请脱敏后再记账")
-    elif details is not None and not isinstance(details, bool | int):
+        _check_text(details, path)
+    elif isinstance(details, int) and not isinstance(details, bool):
+        _check_text(str(details), path)  # a phone or ID number written as a JSON number is still one
+    elif details is not None and not isinstance(details, bool):
         raise PersonalDataError(f"{path}: 不支持的类型 {type(details).__name__}")
+
+
+def _check_text(text: str, path: str) -> None:
+    for label, pattern in PERSONAL_PATTERNS:
+        if pattern.search(text):
+            raise PersonalDataError(f"公开记录「{path}」疑似包含{label},请脱敏后再记账")

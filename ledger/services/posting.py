@@ -81,7 +81,18 @@ def transaction_post(
 
 def transactions_post_bulk(requests: Sequence[PostingRequest]) -> list[Transaction]:
     """Post many transactions in one database transaction (imports, batches). Returns them in order;
-    a source already posted (earlier, or earlier in this batch) yields the first transaction."""
+    a source already posted (earlier, or earlier in this batch) yields the first transaction.
+
+    Reversals are refused here: only ``transaction_reverse`` posts them, because only it refuses
+    reversing a reversal or reversing twice."""
+    for request in requests:
+        if request.kind == TransactionKind.REVERSAL or request.reverses is not None:
+            raise PostingError(f"{request.source or '(无来源)'}:冲正交易必须且只能由冲正接口生成")
+    return post_requests(requests)
+
+
+def post_requests(requests: Sequence[PostingRequest]) -> list[Transaction]:
+    """Validate and post, reversals included: for this package's services (``transaction_reverse``)."""
     for request in requests:
         _validate_shape(request)
     with transaction.atomic():

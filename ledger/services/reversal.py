@@ -8,7 +8,7 @@ from django.db import transaction
 
 from ledger.models import Side, Transaction, TransactionKind
 
-from .posting import LegSpec, PostingError, acquire_writer_lock, transaction_post
+from .posting import LegSpec, PostingError, PostingRequest, acquire_writer_lock, post_requests
 
 
 def transaction_reverse(*, original: Transaction, occurred_at: datetime, source: str, memo: str = "") -> Transaction:
@@ -32,7 +32,7 @@ def transaction_reverse(*, original: Transaction, occurred_at: datetime, source:
             )
             for leg in original.legs.select_related("account").order_by("pk")
         ]
-        return transaction_post(
+        request = PostingRequest(
             kind=TransactionKind.REVERSAL,
             occurred_at=occurred_at,
             legs=legs,
@@ -41,3 +41,4 @@ def transaction_reverse(*, original: Transaction, occurred_at: datetime, source:
             public_record={"reason": "冲正"},
             reverses=original,
         )
+        return post_requests([request])[0]
