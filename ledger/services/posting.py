@@ -31,6 +31,7 @@ from .totals import add_account_days
 
 # pg_advisory_xact_lock key for the ledger's single writer ("LEDGER" in ASCII).
 WRITER_LOCK_KEY = 0x4C4544474552
+SOURCE_LOOKUP_CHUNK = 5000
 
 
 class PostingError(ValueError):
@@ -108,8 +109,11 @@ def acquire_writer_lock() -> None:
 
 
 def _post_locked(requests: Sequence[PostingRequest]) -> list[Transaction]:
-    sources = {r.source for r in requests}
-    posted = {t.source: t for t in Transaction.objects.filter(source__in=sources)}
+    sources = sorted({r.source for r in requests})
+    posted = {}
+    for start in range(0, len(sources), SOURCE_LOOKUP_CHUNK):  # SQLite caps bound parameters
+        chunk = sources[start : start + SOURCE_LOOKUP_CHUNK]
+        posted.update({t.source: t for t in Transaction.objects.filter(source__in=chunk)})
     fresh = [r for r in _first_per_source(requests) if r.source not in posted]
     if fresh:
         accounts = _accounts_for(fresh)

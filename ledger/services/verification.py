@@ -13,6 +13,7 @@ per leaf for the interior-node check):
 
 from __future__ import annotations
 
+import base64
 import json
 from collections import defaultdict
 from collections.abc import Iterator
@@ -21,11 +22,14 @@ from decimal import Decimal
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Sum
 
 from ledger import merkle
 from ledger.models import Account, AccountDay, Leg, MerkleNode, Transaction, TreeHead
 from ledger.records import build_record, record_text
+from ledger.signing import public_key_bytes
 
 CHUNK = 5000
 ZERO = Decimal("0")
@@ -192,13 +196,29 @@ def _check_interior_nodes(report, leaf_hashes: list[bytes]) -> None:
 
 
 def _check_tree_heads_signatures(report, heads) -> None:
+    """Each signature must verify, and with a key we trust: the configured signing key or one listed in
+    LEDGER_TRUSTED_PUBLIC_KEYS (earlier keys, after a rotation). A head re-signed with a stranger's key and
+    that key written beside it would otherwise pass."""
+    trusted = trusted_public_keys()
     for size_heads in heads.values():
         for head in size_heads:
+            where = f"tree head size {head.tree_size} (timestamp {head.timestamp_ms})"
+            if bytes(head.public_key) not in trusted:
+                report.fail(f"{where}: signed with a key that is not trusted")
             message = merkle.tree_head_signature_input(head.timestamp_ms, head.tree_size, bytes(head.root_hash))
             try:
                 Ed25519PublicKey.from_public_bytes(bytes(head.public_key)).verify(bytes(head.signature), message)
             except (InvalidSignature, ValueError):
-                report.fail(f"tree head size {head.tree_size} (timestamp {head.timestamp_ms}): bad signature")
+                report.fail(f"{where}: bad signature")
+
+
+def trusted_public_keys() -> set[bytes]:
+    keys = {base64.b64decode(key) for key in settings.LEDGER_TRUSTED_PUBLIC_KEYS}
+    try:
+        keys.add(public_key_bytes())
+    except ImproperlyConfigured:
+        pass  # no signing key on this machine: only the listed keys are trusted
+    return keys
 
 
 def _check_totals(report, sums) -> None:

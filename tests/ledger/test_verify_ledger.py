@@ -188,3 +188,41 @@ def test_a_gap_in_the_sequence_is_reported(ledger):
 
     assert "sequence gap: expected leaf 6, found 7" in err
     assert f"First bad transaction: leaf index 6, id {ledger[7].uuid}" in err
+
+
+def test_a_tree_head_re_signed_with_a_strangers_key_is_caught(books):
+    """Someone with database access re-signs a head with their own key and stores that key beside it."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from ledger import merkle
+    from ledger.services.verification import ledger_verify
+
+    transactions_post_bulk([gift(n) for n in range(3)])
+    head = tree_head_publish()
+    stranger = Ed25519PrivateKey.generate()
+    forged = stranger.sign(merkle.tree_head_signature_input(head.timestamp_ms, head.tree_size, bytes(head.root_hash)))
+    stranger_public = stranger.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    raw_sql(
+        "ledger_treehead",
+        "UPDATE ledger_treehead SET signature = %s, public_key = %s WHERE id = %s",
+        [forged, stranger_public, head.pk],
+    )
+    report = ledger_verify()
+    assert not report.ok
+    assert any("not trusted" in problem for problem in report.problems)
+
+
+def test_an_earlier_key_listed_as_trusted_still_verifies(books, settings):
+    import base64
+
+    from ledger.services.verification import ledger_verify
+    from ledger.signing import public_key_bytes
+
+    transactions_post_bulk([gift(n) for n in range(2)])
+    tree_head_publish()
+    old_public = base64.b64encode(public_key_bytes()).decode()
+    settings.LEDGER_SIGNING_KEY = "AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI="  # rotated to a new key
+    assert not ledger_verify().ok
+    settings.LEDGER_TRUSTED_PUBLIC_KEYS = [old_public]
+    assert ledger_verify().ok
