@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import Max
 
 from ledger import merkle
@@ -52,18 +53,27 @@ class Frontier:
 
 
 def fetch_nodes(wanted: set[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
-    """The stored hashes of the given (level, index) nodes, in one query. Missing nodes are an error."""
+    """The stored hashes of the given (level, index) nodes, in one query. Missing nodes are an error.
+
+    Plain SQL rather than an OR of ORM ``Q`` objects: building and compiling that queryset cost more
+    than running it (every proof and every posting calls this), see docs/BENCHMARKS.md."""
     if not wanted:
         return {}
     by_level: dict[int, list[int]] = {}
     for level, index in wanted:
         by_level.setdefault(level, []).append(index)
-    from django.db.models import Q
-
-    condition = Q()
-    for level, indexes in by_level.items():
-        condition |= Q(level=level, index__in=indexes)
-    rows = MerkleNode.objects.filter(condition).values_list("level", "index", "hash")
+    qn = connection.ops.quote_name
+    clauses, params = [], []
+    for level, indexes in sorted(by_level.items()):
+        clauses.append(f"({qn('level')} = %s AND {qn('index')} IN ({', '.join(['%s'] * len(indexes))}))")
+        params += [level, *indexes]
+    sql = (
+        f"SELECT {qn('level')}, {qn('index')}, {qn('hash')} FROM {qn(MerkleNode._meta.db_table)} "  # noqa: S608
+        f"WHERE {' OR '.join(clauses)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     found = {(level, index): bytes(digest) for level, index, digest in rows}
     missing = wanted - found.keys()
     if missing:
