@@ -19,8 +19,11 @@ def canonical_json(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
-def iso_utc(moment: datetime) -> str:
-    """2026-01-02T03:04:05Z — the record's only timestamp format (whole seconds, UTC)."""
+def iso_utc(moment: datetime | str) -> str:
+    """2026-01-02T03:04:05Z — the record's only timestamp format (whole seconds, UTC). A string is taken
+    to be in that form already (verification has the database format it)."""
+    if isinstance(moment, str):
+        return moment
     if moment.tzinfo is None:
         raise ValueError("ledger timestamps must be timezone-aware")
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -35,8 +38,8 @@ def build_record(
     sequence: int,
     uuid: str,
     kind: str,
-    occurred_at: datetime,
-    recorded_at: datetime,
+    occurred_at: datetime | str,
+    recorded_at: datetime | str,
     legs: Iterable[tuple[str, str, Decimal, str]],
     details: dict,
     reverses: int | None,
