@@ -18,7 +18,6 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from ledger import merkle
@@ -27,6 +26,7 @@ from ledger.privacy import PersonalDataError, check_public_details
 from ledger.records import build_record, record_text
 
 from .log_state import Frontier, next_sequence
+from .rows import add_to_totals, insert_objects
 from .totals import add_account_days
 
 # pg_advisory_xact_lock key for the ledger's single writer ("LEDGER" in ASCII).
@@ -143,10 +143,10 @@ def _append(requests: list[PostingRequest], accounts: dict[str, Account]) -> lis
         nodes.extend(frontier.append(merkle.leaf_hash(tx.record_bytes)))
         transactions.append(tx)
         legs.extend(tx_legs)
-    Transaction.objects.bulk_create(transactions)
-    Leg.objects.bulk_create(legs)
-    MerkleNode.objects.bulk_create(nodes)
-    _update_totals(legs, accounts)
+    insert_objects(Transaction, transactions)
+    insert_objects(Leg, legs)
+    insert_objects(MerkleNode, nodes)
+    _update_totals(legs)
     return transactions
 
 
@@ -185,16 +185,12 @@ def _build_leg(tx: Transaction, spec: LegSpec, accounts: dict[str, Account]) -> 
     )
 
 
-def _update_totals(legs: list[Leg], accounts: dict[str, Account]) -> None:
-    """Running totals per account, in the same database transaction as the legs."""
+def _update_totals(legs: list[Leg]) -> None:
+    """Running totals per account, in the same database transaction as the legs (one UPDATE)."""
     totals: dict[int, list[Decimal]] = defaultdict(lambda: [Decimal("0"), Decimal("0")])
     for leg in legs:
         totals[leg.account_id][0 if leg.side == Side.DEBIT else 1] += leg.amount
-    for account_id in sorted(totals):  # a stable order: no lock-order surprises
-        debit, credit = totals[account_id]
-        Account.objects.filter(pk=account_id).update(
-            debit_total=F("debit_total") + debit, credit_total=F("credit_total") + credit
-        )
+    add_to_totals(Account, {pk: (d, c) for pk, (d, c) in totals.items()}, "debit_total", "credit_total")
     add_account_days(legs)
 
 
