@@ -1,9 +1,10 @@
-"""WSGI entry point. Production sets DJANGO_SETTINGS_MODULE=charity.settings.production."""
+"""WSGI entry point. Defaults to production settings, so a server started without
+DJANGO_SETTINGS_MODULE refuses to run without its secrets instead of running with development ones."""
 
 import os
 
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "charity.settings.dev")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "charity.settings.production")
 
 application = get_wsgi_application()

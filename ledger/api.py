@@ -119,12 +119,17 @@ def get_proof_by_hash(request):
 
 @api_view
 def get_entries(request):
-    """Entries start..end inclusive, at most LEDGER_PAGE_SIZE per response (fewer may be returned)."""
+    """Entries start..end inclusive, at most LEDGER_PAGE_SIZE per response (fewer may be returned), and only
+    entries covered by the latest published tree head (RFC 6962 §4.6): the rest are not signed yet."""
     start = _int_param(request, "start")
     end = _int_param(request, "end")
     if end < start:
         raise BadRequest("'end' must not be before 'start'")
-    end = min(end, start + settings.LEDGER_PAGE_SIZE - 1)
+    head = selectors.latest_tree_head()
+    signed = head.tree_size if head else 0
+    if start >= signed:
+        raise BadRequest(f"no signed entries from {start}: the latest tree head covers {signed}")
+    end = min(end, start + settings.LEDGER_PAGE_SIZE - 1, signed - 1)
     rows = selectors.entries(start, end)
     if not rows:
         raise BadRequest(f"no entries from {start}")

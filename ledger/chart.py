@@ -52,6 +52,14 @@ def expense_code(fund_code: str) -> str:
     return f"5101.{fund_code}"
 
 
+def expected_fund_code(account_code: str) -> str:
+    """The fund an account belongs to, read from its code: 4101.XT100 and 5101.XT100 belong to XT100."""
+    prefix, _, fund = account_code.partition(".")
+    if prefix in ("4101", "5101") and fund and fund != "U":
+        return fund
+    return ""
+
+
 def chart_ensure() -> dict[str, Account]:
     """Create the standard accounts that are missing; never changes an existing one."""
     accounts = {}

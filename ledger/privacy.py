@@ -12,6 +12,7 @@ import hmac
 import re
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 FORBIDDEN_KEYS = re.compile(
     r"(phone|mobile|tel|id_?number|id_?card|identity|passport|bank|account_?no|card_?no|address|addr|email|"
@@ -46,6 +47,8 @@ def pseudonym(kind: str, value: str) -> str:
     64 bits in hex groups of four (b_1735-1283-1290-5441): an ungrouped tag can be all decimal digits, or hold
     an 11-digit run, and ``check_public_details`` would then take it for a bank card or a phone number.
     """
+    if not settings.LEDGER_PSEUDONYM_KEY:
+        raise ImproperlyConfigured("LEDGER_PSEUDONYM_KEY is not set: pseudonyms need a secret key.")
     key = settings.LEDGER_PSEUDONYM_KEY.encode("utf-8")
     digest = hmac.new(key, f"{kind}:{value.strip()}".encode(), hashlib.sha256).hexdigest()
     return f"{kind[:1]}_" + "-".join(digest[i : i + 4] for i in range(0, 16, 4))

@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from ledger.money import amount_field, currency_field
+from ledger.selectors import fund_has_entries
 
 
 class Category(models.TextChoices):
@@ -98,13 +99,16 @@ class Project(models.Model):
             raise ValidationError(errors)
 
     def _status_transition_errors(self) -> dict[str, str]:
-        previous = Project.objects.filter(pk=self.pk).values("status", "code").first()
+        previous = Project.objects.filter(pk=self.pk).values("status", "code", "is_restricted").first()
         if previous is None:
             return {}
         errors = {}
         if previous["code"] != self.code:
             # The ledger keys the fund's accounts by this code; renaming it would orphan the books.
             errors["code"] = "项目编号创建后不能修改(账本按编号记账)。"
+        if previous["is_restricted"] != self.is_restricted and fund_has_entries(previous["code"]):
+            # Restricted gifts already in the books stay restricted; release them with a 限定解除 posting.
+            errors["is_restricted"] = "项目已有账目,定向(限定性)属性不能再修改。"
         old = previous["status"]
         if old != self.status and self.status not in STATUS_TRANSITIONS[old]:
             errors["status"] = f"项目状态不能从「{Status(old).label}」改为「{Status(self.status).label}」。"

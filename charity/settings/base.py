@@ -153,7 +153,7 @@ DEFAULT_CURRENCY = "CNY"
 LEDGER_SIGNING_KEY = env.str("LEDGER_SIGNING_KEY", default="")
 LEDGER_SIGNING_KEY_FILE = env.str("LEDGER_SIGNING_KEY_FILE", default=str(VAR_DIR / "ledger-signing.key"))
 # Keyed pseudonyms for beneficiaries in public records. Changing it changes every pseudonym.
-LEDGER_PSEUDONYM_KEY = env.str("LEDGER_PSEUDONYM_KEY", default="dev-only-pseudonym-key")
+LEDGER_PSEUDONYM_KEY = env.str("LEDGER_PSEUDONYM_KEY", default="")  # dev.py and test.py set their own
 # Public keys (base64) that signed earlier tree heads, kept trusted after a key rotation.
 LEDGER_TRUSTED_PUBLIC_KEYS = env.list("LEDGER_TRUSTED_PUBLIC_KEYS", default=[])
 LEDGER_PAGE_SIZE = 1000  # get-entries returns at most this many entries per request

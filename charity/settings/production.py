@@ -1,5 +1,8 @@
 """Production settings. Refuses to start without a real SECRET_KEY and ALLOWED_HOSTS."""
 
+import base64
+from pathlib import Path
+
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
@@ -20,8 +23,33 @@ SECRET_KEY = _required(
     "SECRET_KEY", "a long random string, e.g. `python -c 'import secrets; print(secrets.token_urlsafe(50))'`"
 )
 ALLOWED_HOSTS = [h.strip() for h in _required("ALLOWED_HOSTS", "comma-separated host names").split(",") if h.strip()]
-if not (env.str("LEDGER_SIGNING_KEY", default="") or env.str("LEDGER_SIGNING_KEY_FILE", default="")):
+LEDGER_SIGNING_KEY = env.str("LEDGER_SIGNING_KEY", default="").strip()
+LEDGER_SIGNING_KEY_FILE = env.str("LEDGER_SIGNING_KEY_FILE", default="").strip()
+if not (LEDGER_SIGNING_KEY or LEDGER_SIGNING_KEY_FILE):
     _required("LEDGER_SIGNING_KEY", "base64 of a raw 32-byte Ed25519 private key, or set LEDGER_SIGNING_KEY_FILE")
+
+
+def _check_signing_key(value: str, where: str) -> None:
+    """Refuse to start with a key that cannot sign: better now than at the first tree head."""
+    try:
+        ok = len(base64.b64decode(value.strip(), validate=True)) == 32
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ImproperlyConfigured(f"{where} must hold base64 of a raw 32-byte Ed25519 private key. 账本签名密钥无效。")
+
+
+if LEDGER_SIGNING_KEY:
+    _check_signing_key(LEDGER_SIGNING_KEY, "LEDGER_SIGNING_KEY")
+else:
+    try:
+        _check_signing_key(
+            Path(LEDGER_SIGNING_KEY_FILE).read_text(), f"LEDGER_SIGNING_KEY_FILE ({LEDGER_SIGNING_KEY_FILE})"
+        )
+    except OSError as error:
+        raise ImproperlyConfigured(
+            f"LEDGER_SIGNING_KEY_FILE {LEDGER_SIGNING_KEY_FILE} cannot be read ({error}). 无法读取账本签名密钥文件。"
+        ) from error
 LEDGER_PSEUDONYM_KEY = _required("LEDGER_PSEUDONYM_KEY", "a long random string; keep it stable")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[f"https://{h}" for h in ALLOWED_HOSTS])
 

@@ -1,12 +1,13 @@
 """The ledger's tables. Transactions, legs, Merkle nodes and tree heads are append-only."""
 
-from .accounts import Account, AccountDay, AccountType, Side
+from .accounts import Account, AccountDay, AccountIdentityError, AccountType, Side
 from .log import MerkleNode, TreeHead
 from .transactions import LedgerImmutableError, Leg, Transaction, TransactionKind
 
 __all__ = [
     "Account",
     "AccountDay",
+    "AccountIdentityError",
     "AccountType",
     "LedgerImmutableError",
     "Leg",

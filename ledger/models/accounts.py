@@ -24,6 +24,23 @@ class Side(models.TextChoices):
     CREDIT = "C", "贷"
 
 
+# What an account *is*: fixed once created, because balances, fund figures and the statements group by them.
+IDENTITY_FIELDS = ("code", "type", "is_restricted", "fund_code", "currency")
+
+
+class AccountQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        changed = sorted(set(kwargs) & set(IDENTITY_FIELDS))
+        if changed:
+            raise AccountIdentityError(changed)
+        return super().update(**kwargs)
+
+
+class AccountIdentityError(Exception):
+    def __init__(self, fields):
+        super().__init__(f"会计科目的 {', '.join(fields)} 创建后不能修改(余额和报表按它们归集)。")
+
+
 class Account(models.Model):
     """会计科目. ``fund_code`` ties restricted income and expense accounts to one fund (e.g. XT100).
 
@@ -41,7 +58,10 @@ class Account(models.Model):
     credit_total = amount_field("贷方累计", default=Decimal("0.00"))
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
+    objects = AccountQuerySet.as_manager()
+
     class Meta:
+        base_manager_name = "objects"
         verbose_name = "会计科目"
         verbose_name_plural = "会计科目"
         ordering = ["code"]
@@ -56,6 +76,14 @@ class Account(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            stored = type(self).objects.filter(pk=self.pk).values(*IDENTITY_FIELDS).first()
+            changed = [f for f in IDENTITY_FIELDS if stored and stored[f] != getattr(self, f)]
+            if changed:
+                raise AccountIdentityError(changed)
+        super().save(*args, **kwargs)
 
     @property
     def is_debit_normal(self) -> bool:

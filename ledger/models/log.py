@@ -18,6 +18,7 @@ class MerkleNode(AppendOnlyModel):
     hash = models.BinaryField(max_length=32)
 
     class Meta:
+        base_manager_name = "objects"
         constraints = [
             models.UniqueConstraint(fields=["level", "index"], name="ledger_merklenode_unique"),
             models.CheckConstraint(condition=Q(index__gte=0), name="ledger_merklenode_index_non_negative"),
@@ -36,6 +37,7 @@ class TreeHead(AppendOnlyModel):
     published_at = models.DateTimeField("发布时间", auto_now_add=True)
 
     class Meta:
+        base_manager_name = "objects"
         verbose_name = "签名树头"
         verbose_name_plural = "签名树头"
         ordering = ["-tree_size", "-timestamp_ms"]

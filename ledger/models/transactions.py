@@ -76,6 +76,7 @@ class Transaction(AppendOnlyModel):
     record = models.TextField("公开记录")  # canonical JSON: the exact bytes hashed as the Merkle leaf
 
     class Meta:
+        base_manager_name = "objects"  # related-object access must not bypass the append-only guard
         verbose_name = "账本交易"
         verbose_name_plural = "账本交易"
         ordering = ["sequence"]
@@ -104,6 +105,7 @@ class Leg(AppendOnlyModel):
     currency = currency_field()
 
     class Meta:
+        base_manager_name = "objects"
         verbose_name = "分录"
         verbose_name_plural = "分录"
         indexes = [models.Index(fields=["account", "transaction"], name="ledger_leg_account_tx")]

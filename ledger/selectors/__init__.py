@@ -1,6 +1,6 @@
 """Reads from the ledger: balances, fund figures, entries, proofs and tree heads."""
 
-from .balances import FundFigures, account_balance, fund_figures, fund_figures_many
+from .balances import FundFigures, account_balance, fund_figures, fund_figures_many, fund_has_entries
 from .browse import PublicEntry, account_funds, public_entries, transactions_filtered
 from .log import (
     consistency_proof,
@@ -23,6 +23,7 @@ __all__ = [
     "entries",
     "fund_figures",
     "fund_figures_many",
+    "fund_has_entries",
     "inclusion_proof",
     "latest_tree_head",
     "leaf_index_for_hash",

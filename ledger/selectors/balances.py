@@ -70,3 +70,8 @@ def _fund_sums(codes: list[str], at: date | None):
         .annotate(d=Sum("debit"), c=Sum("credit"))
     )
     return [(f, t, Decimal(d or 0), Decimal(c or 0)) for f, t, d, c in rows]
+
+
+def fund_has_entries(fund_code: str) -> bool:
+    """Has anything been posted to the fund's accounts? Then what the fund is can no longer change."""
+    return Account.objects.filter(fund_code=fund_code).exclude(debit_total=0, credit_total=0).exists()

@@ -18,6 +18,10 @@ def transaction_reverse(*, original: Transaction, occurred_at: datetime, source:
         acquire_writer_lock()
         existing = Transaction.objects.filter(source=source).first()
         if existing is not None:
+            if existing.reverses_id != original.pk:
+                raise PostingError(
+                    f"来源 {source} 已用于交易 #{existing.sequence},它不是交易 #{original.sequence} 的冲正"
+                )
             return existing
         if original.kind == TransactionKind.REVERSAL:
             raise PostingError(f"交易 #{original.sequence} 本身是冲正交易,不能再冲正")

@@ -28,6 +28,7 @@ from django.db import connection
 from django.db.models import Sum
 
 from ledger import merkle
+from ledger.chart import expected_fund_code
 from ledger.models import Account, AccountDay, Leg, MerkleNode, Transaction, TreeHead
 from ledger.records import build_record
 from ledger.signing import public_key_bytes
@@ -262,10 +263,12 @@ def _check_totals(report, sums) -> None:
         row["account"]: (row["d"] or ZERO, row["c"] or ZERO)
         for row in AccountDay.objects.values("account").annotate(d=Sum("debit"), c=Sum("credit"))
     }
-    for account_id, code, debit_total, credit_total in Account.objects.values_list(
-        "pk", "code", "debit_total", "credit_total"
+    for account_id, code, fund_code, debit_total, credit_total in Account.objects.values_list(
+        "pk", "code", "fund_code", "debit_total", "credit_total"
     ):
         report.accounts += 1
+        if fund_code != expected_fund_code(code):
+            report.fail(f"account {code}: fund code {fund_code!r} does not match the chart of accounts")
         debit, credit = sums.get(account_id, [ZERO, ZERO])
         if (debit, credit) != (debit_total, credit_total):
             report.fail(f"account {code}: running totals {debit_total}/{credit_total} ≠ legs {debit}/{credit}")

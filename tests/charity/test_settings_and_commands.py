@@ -58,6 +58,32 @@ def test_production_refuses_to_start_without_a_ledger_signing_key():
     assert "LEDGER_SIGNING_KEY must be set" in result.stderr
 
 
+def test_production_refuses_a_malformed_or_missing_signing_key(tmp_path):
+    base = {"SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "charity.example.org", "LEDGER_PSEUDONYM_KEY": "p" * 40}
+    result = _run_production(**base, LEDGER_SIGNING_KEY="not-a-key")
+    assert result.returncode != 0 and "32-byte Ed25519 private key" in result.stderr
+    result = _run_production(**base, LEDGER_SIGNING_KEY_FILE=str(tmp_path / "missing.key"))
+    assert result.returncode != 0 and "cannot be read" in result.stderr
+    key_file = tmp_path / "signing.key"
+    key_file.write_text(LEDGER_ENV["LEDGER_SIGNING_KEY"] + "\n")
+    assert _run_production(**base, LEDGER_SIGNING_KEY_FILE=str(key_file)).returncode == 0
+
+
+def test_wsgi_defaults_to_production_settings():
+    env = {k: v for k, v in os.environ.items() if k not in PRODUCTION_VARS}
+    result = subprocess.run(
+        [sys.executable, "-c", "import charity.wsgi"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
 def test_production_starts_with_both():
     result = _run_production(
         SECRET_KEY="x" * 50, ALLOWED_HOSTS="charity.example.org,www.charity.example.org", **LEDGER_ENV

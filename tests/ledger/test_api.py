@@ -151,9 +151,16 @@ def test_get_entries_is_inclusive_and_serves_the_exact_hashed_bytes(client, log)
 
 def test_get_entries_single_entry_and_a_range_past_the_end(client, log):
     assert [e["leaf_index"] for e in get_json(client, "get-entries", start=4, end=4)["entries"]] == [4]
-    # RFC 6962 §4.6: a log may return fewer entries than asked for, never ones outside the range.
-    tail = get_json(client, "get-entries", start=12, end=1000)["entries"]
-    assert [e["leaf_index"] for e in tail] == [12, 13, 14]
+    # RFC 6962 §4.6: a log may return fewer entries than asked for, never ones outside the range, and only
+    # entries its latest signed tree head (size 13) covers: 13 and 14 are posted but not signed yet.
+    tail = get_json(client, "get-entries", start=11, end=1000)["entries"]
+    assert [e["leaf_index"] for e in tail] == [11, 12]
+
+
+def test_get_entries_refuses_entries_no_tree_head_covers_yet(client, log):
+    response = client.get("/api/ledger/v1/get-entries", {"start": 13, "end": 14})
+    assert response.status_code == 400
+    assert "latest tree head covers 13" in response.json()["error"]
 
 
 def test_get_entries_page_size_is_bounded_by_the_setting(client, log, settings):
@@ -163,7 +170,7 @@ def test_get_entries_page_size_is_bounded_by_the_setting(client, log, settings):
     later = get_json(client, "get-entries", start=9, end=14)["entries"]
 
     assert [e["leaf_index"] for e in first] == [0, 1, 2, 3]
-    assert [e["leaf_index"] for e in later] == [9, 10, 11, 12]
+    assert [e["leaf_index"] for e in later] == [9, 10, 11, 12]  # the page bound and the signed size agree here
 
 
 def test_paging_through_get_entries_rebuilds_the_signed_root(client, log, settings):

@@ -93,3 +93,27 @@ def test_code_cannot_change_once_created():
     with pytest.raises(ValidationError) as excinfo:
         project.full_clean()
     assert "项目编号创建后不能修改" in excinfo.value.message_dict["code"][0]
+
+
+def test_restricted_flag_is_fixed_once_the_fund_has_entries():
+    from django.utils import timezone
+
+    from ledger.chart import BANK
+    from ledger.services import LegSpec, transaction_post
+    from projects.services import project_fund_accounts
+
+    project = ProjectFactory(code="XT100", is_restricted=True)
+    project.is_restricted = False
+    project.full_clean()  # no books yet: still a plan, may change
+    project.is_restricted = True
+    income = project_fund_accounts(project=project).income
+    transaction_post(
+        kind="donation",
+        occurred_at=timezone.now(),
+        legs=[LegSpec(BANK, "D", Decimal("10.00")), LegSpec(income.code, "C", Decimal("10.00"))],
+        source="test:restricted",
+    )
+    project.is_restricted = False
+    with pytest.raises(ValidationError) as excinfo:
+        project.full_clean()
+    assert "定向(限定性)属性不能再修改" in excinfo.value.message_dict["is_restricted"][0]
