@@ -91,7 +91,7 @@ class ProjectIndexPage(Page):
         context["page_obj"] = page_obj
         context["project_count"] = paginator.count
         context["project_pages"] = _with_funding(list(page_obj.object_list))
-        context["filter_query"] = _query_without_page(request)
+        context["filter_query"] = query_without_page(request)
         return context
 
 
@@ -199,7 +199,7 @@ def _with_funding(pages: list[ProjectPage]) -> list[tuple[ProjectPage, object]]:
     return [(page, funding[page.project_id]) for page in pages]
 
 
-def _query_without_page(request) -> str:
+def query_without_page(request) -> str:
     """The current filters as a query string, for pagination links that keep them."""
     query = request.GET.copy()
     query.pop("page", None)

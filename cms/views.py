@@ -16,6 +16,8 @@ from ledger.selectors import account_funds, latest_tree_head, public_entries, tr
 from projects.models import Project
 from projects.selectors import project_funding_many
 
+from .models import query_without_page
+
 PAGE_SIZE = 50
 
 # How the public record's detail keys read on the page. Unknown keys are shown as they are.
@@ -73,15 +75,14 @@ def transparency(request):
         transactions = transactions_filtered().none()
     page_obj = Paginator(transactions, PAGE_SIZE).get_page(request.GET.get("page"))
     funds_by_account = account_funds()
-    names = dict(Project.objects.values_list("code", "name"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    funds = _fund_rows()
+    names = {project.code: project.name for project, _funding in funds}
     context = {
         "filter_form": form,
         "page_obj": page_obj,
         "entries": [_entry_row(entry, funds_by_account, names) for entry in public_entries(page_obj.object_list)],
-        "filter_query": query.urlencode(),
-        "funds": _fund_rows(),
+        "filter_query": query_without_page(request),
+        "funds": funds,
         "tree_head": _tree_head(),
     }
     return render(request, "cms/transparency.html", context)

@@ -73,22 +73,18 @@ def chart_ensure() -> dict[str, Account]:
 def fund_accounts_ensure(*, fund_code: str, fund_name: str, restricted: bool) -> FundAccounts:
     """A fund's income (捐赠收入) and expense (业务活动成本) accounts, created on first use."""
     label = "限定性" if restricted else "非限定性"
-    income, _ = Account.objects.get_or_create(
-        code=income_code(fund_code),
-        defaults={
-            "name": f"捐赠收入·{label}·{fund_name}",
-            "type": AccountType.INCOME,
-            "is_restricted": restricted,
-            "fund_code": fund_code,
-        },
+    return FundAccounts(
+        income=_fund_account(
+            income_code(fund_code), f"捐赠收入·{label}·{fund_name}", AccountType.INCOME, fund_code, restricted
+        ),
+        expense=_fund_account(
+            expense_code(fund_code), f"业务活动成本·{fund_name}", AccountType.EXPENSE, fund_code, restricted
+        ),
     )
-    expense, _ = Account.objects.get_or_create(
-        code=expense_code(fund_code),
-        defaults={
-            "name": f"业务活动成本·{fund_name}",
-            "type": AccountType.EXPENSE,
-            "is_restricted": restricted,
-            "fund_code": fund_code,
-        },
+
+
+def _fund_account(code: str, name: str, type_: str, fund_code: str, restricted: bool) -> Account:
+    account, _ = Account.objects.get_or_create(
+        code=code, defaults={"name": name, "type": type_, "is_restricted": restricted, "fund_code": fund_code}
     )
-    return FundAccounts(income=income, expense=expense)
+    return account

@@ -94,11 +94,11 @@ class Project(models.Model):
         if self.start_date and self.end_date and self.end_date < self.start_date:
             errors["end_date"] = "结束日期不能早于开始日期。"
         if self.pk:
-            errors.update(self._status_transition_errors())
+            errors.update(self._change_errors())
         if errors:
             raise ValidationError(errors)
 
-    def _status_transition_errors(self) -> dict[str, str]:
+    def _change_errors(self) -> dict[str, str]:
         previous = Project.objects.filter(pk=self.pk).values("status", "code", "is_restricted").first()
         if previous is None:
             return {}

@@ -103,7 +103,7 @@ def _check_transactions(report, codes, heads, sums) -> list[bytes]:
         if next_legs is not None and next_legs[0] == seq:
             legs, next_legs = next_legs[1], next(legs_iter, None)
         _check_balance(report, seq, tx_id, legs, sums)
-        if not _rebuild(report, seq, uid, kind, occurred, recorded, reverses, text, legs, codes):
+        if not _record_matches_rows(report, seq, uid, kind, occurred, recorded, reverses, text, legs, codes):
             report.fail(f"leaf {seq} ({tx_id}): the rows differ from the public record", leaf=seq, tx_id=tx_id)
         digest = merkle.leaf_hash(text.encode("utf-8"))
         stored = next(leaves_iter, None)
@@ -174,7 +174,7 @@ def _check_roots_at(report, heads_here, root_fn, seq, tx_id) -> None:
             )
 
 
-def _rebuild(report, seq, uid, kind, occurred, recorded, reverses, text, legs, codes) -> bool:
+def _record_matches_rows(report, seq, uid, kind, occurred, recorded, reverses, text, legs, codes) -> bool:
     """Does the stored public record say what the rows say? Compared as parsed JSON: re-serialising a
     million records canonically cost a third of the run, and the leaf-hash check already binds the bytes."""
     try:

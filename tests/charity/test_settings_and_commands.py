@@ -25,17 +25,20 @@ PRODUCTION_VARS = {
 LEDGER_ENV = {"LEDGER_SIGNING_KEY": "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=", "LEDGER_PSEUDONYM_KEY": "p" * 40}
 
 
-def _run_production(**env_overrides):
+def _run_python(code: str, **env_overrides):
+    """Run ``code`` in a fresh interpreter whose environment has none of the production variables."""
     env = {k: v for k, v in os.environ.items() if k not in PRODUCTION_VARS}
-    env.update(env_overrides, DJANGO_SETTINGS_MODULE="charity.settings.production")
+    env.update(env_overrides)
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); print('started')"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def _run_production(**env_overrides):
+    return _run_python(
+        "import django; django.setup(); print('started')",
+        **env_overrides,
+        DJANGO_SETTINGS_MODULE="charity.settings.production",
     )
 
 
@@ -70,16 +73,7 @@ def test_production_refuses_a_malformed_or_missing_signing_key(tmp_path):
 
 
 def test_wsgi_defaults_to_production_settings():
-    env = {k: v for k, v in os.environ.items() if k not in PRODUCTION_VARS}
-    result = subprocess.run(
-        [sys.executable, "-c", "import charity.wsgi"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = _run_python("import charity.wsgi")
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
 

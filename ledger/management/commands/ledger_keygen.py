@@ -1,3 +1,4 @@
+import base64
 from pathlib import Path
 
 from django.conf import settings
@@ -17,8 +18,6 @@ class Command(BaseCommand):
             raise CommandError("Set LEDGER_SIGNING_KEY or LEDGER_SIGNING_KEY_FILE.")
         path = Path(settings.LEDGER_SIGNING_KEY_FILE)
         created = generate_key_file(path)
-        import base64
-
         key = base64.b64encode(public_key_bytes(signing_key())).decode()
         verb = "Generated" if created else "Using existing"
         self.stdout.write(f"{verb} ledger signing key {path} (public key {key}).")
