@@ -8,11 +8,13 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from cms import views as cms_views
+from donations import views as donation_views
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/ledger/v1/", include("ledger.urls")),
+    path("donations/webhooks/stripe/", donation_views.stripe_webhook, name="stripe-webhook"),
 ]
 
 if settings.DEBUG:
@@ -22,6 +24,7 @@ if settings.DEBUG:
 
 urlpatterns += i18n_patterns(
     path("transparency/", cms_views.transparency, name="transparency"),
+    path("donations/", include("donations.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )

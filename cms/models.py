@@ -16,6 +16,8 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from donations.forms import DonationForm
+from donations.selectors import donor_wall
 from projects.models import Category, Project, Status
 from projects.selectors import project_funding, project_funding_many
 
@@ -145,6 +147,9 @@ class ProjectPage(Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["funding"] = project_funding(self.project)
+        context["donor_wall"] = donor_wall(self.project)
+        if self.project.is_active:
+            context["donate_form"] = DonationForm(presets=self.project.preset_amounts)
         return context
 
 

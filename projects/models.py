@@ -4,6 +4,8 @@ Money never lives here: raised, spent and available come from the ledger through
 ``projects.selectors``. The target is a plan figure, not a balance.
 """
 
+from decimal import Decimal, InvalidOperation
+
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -37,6 +39,23 @@ STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 ACTIVE_STATUSES = (Status.FUNDRAISING, Status.IMPLEMENTING)
 
+def validate_presets(value: str) -> None:
+    """捐赠金额选项: up to six amounts in yuan, comma-separated (50,100,500)."""
+    try:
+        amounts = parse_presets(value)
+    except (InvalidOperation, ValueError):
+        raise ValidationError("金额选项请用逗号分隔的正数,例如 50,100,500。") from None
+    if len(amounts) > 6:
+        raise ValidationError("金额选项最多 6 个。")
+
+
+def parse_presets(value: str) -> list[Decimal]:
+    amounts = [Decimal(part.strip()) for part in value.replace(",", ",").split(",") if part.strip()]
+    if any(a <= 0 or a != a.quantize(Decimal("0.01")) for a in amounts):
+        raise ValueError(value)
+    return amounts
+
+
 code_validator = RegexValidator(
     r"^[A-Z][A-Z0-9-]{1,31}$",
     "项目编号须以大写字母开头,只含大写字母、数字和连字符,2–32 位(例如 XT100)。",
@@ -64,6 +83,13 @@ class Project(models.Model):
     filing_number = models.CharField(
         "募捐方案备案号", max_length=64, blank=True, help_text="公开募捐方案在民政部门的备案编号。"
     )
+    donation_presets = models.CharField(
+        "捐赠金额选项",
+        max_length=100,
+        default="50,100,200,500",
+        validators=[validate_presets],
+        help_text="捐赠表单上的预设金额(元),用逗号分隔;捐赠人也可以填写其他金额。",
+    )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -86,6 +112,13 @@ class Project(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+    @property
+    def preset_amounts(self) -> list[Decimal]:
+        try:
+            return parse_presets(self.donation_presets)
+        except (InvalidOperation, ValueError):
+            return []
 
     def clean(self) -> None:
         errors: dict[str, str] = {}

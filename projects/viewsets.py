@@ -22,6 +22,7 @@ class ProjectViewSet(ModelViewSet):
         "start_date",
         "end_date",
         "filing_number",
+        "donation_presets",
         "eligibility",
         "funding_standard",
     ]

@@ -1,5 +1,6 @@
 """Settings shared by every environment. Values that vary come from the environment."""
 
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -157,6 +158,24 @@ LEDGER_PSEUDONYM_KEY = env.str("LEDGER_PSEUDONYM_KEY", default="")  # dev.py and
 # Public keys (base64) that signed earlier tree heads, kept trusted after a key rotation.
 LEDGER_TRUSTED_PUBLIC_KEYS = env.list("LEDGER_TRUSTED_PUBLIC_KEYS", default=[])
 LEDGER_PAGE_SIZE = 1000  # get-entries returns at most this many entries per request
+
+# Donations and payments. Stripe is switched on by STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET; without them the
+# local sandbox gateway (测试支付) takes the payment, signing its events with SANDBOX_WEBHOOK_SECRET.
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")  # a Stripe-compatible server, e.g. for tests
+STRIPE_PAYMENT_METHOD_TYPES = env.list("STRIPE_PAYMENT_METHOD_TYPES", default=["card", "alipay", "wechat_pay"])
+SANDBOX_WEBHOOK_SECRET = env.str("SANDBOX_WEBHOOK_SECRET", default="")  # dev.py and test.py set their own
+DONATION_MIN_AMOUNT = Decimal(env.str("DONATION_MIN_AMOUNT", default="1.00"))
+DONATION_MAX_AMOUNT = Decimal(env.str("DONATION_MAX_AMOUNT", default="50000.00"))
+DONATION_LOOKUP_ATTEMPTS = env.int("DONATION_LOOKUP_ATTEMPTS", default=10)  # per client address …
+DONATION_LOOKUP_WINDOW = env.int("DONATION_LOOKUP_WINDOW", default=600)  # … per this many seconds
+RECEIPT_SERIAL_PREFIX = env.str("RECEIPT_SERIAL_PREFIX", default="JZ")
+SITE_URL = env.str("SITE_URL", default=WAGTAILADMIN_BASE_URL)  # absolute links in emails and receipts
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@localhost")
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+# A cache shared by every worker process (rate limits): CACHE_URL=dbcache://charity_cache or redis://…
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 LOGGING = {
     "version": 1,

@@ -64,3 +64,16 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# Payments: real Stripe needs both keys. The sandbox gateway (anyone can "pay" on it) is refused in production
+# unless explicitly allowed for a staging site, with its own webhook secret.
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="").strip()
+if STRIPE_SECRET_KEY:
+    STRIPE_WEBHOOK_SECRET = _required("STRIPE_WEBHOOK_SECRET", "the signing secret of the Stripe webhook endpoint")
+elif env.bool("ALLOW_SANDBOX_PAYMENTS", default=False):
+    SANDBOX_WEBHOOK_SECRET = _required("SANDBOX_WEBHOOK_SECRET", "a long random string for the sandbox gateway")
+else:
+    raise ImproperlyConfigured(
+        "STRIPE_SECRET_KEY must be set in production (or ALLOW_SANDBOX_PAYMENTS=true on a staging site). "
+        "生产环境必须配置 Stripe 密钥。"
+    )

@@ -15,3 +15,9 @@ WHITENOISE_USE_FINDERS = True
 LEDGER_SIGNING_KEY = "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="
 LEDGER_SIGNING_KEY_FILE = ""
 LEDGER_PSEUDONYM_KEY = "test-pseudonym-key"
+SANDBOX_WEBHOOK_SECRET = "whsec_sandbox_test_only"  # noqa: S105
+STRIPE_SECRET_KEY = ""
+STRIPE_WEBHOOK_SECRET = ""
+STRIPE_API_BASE = ""
+SITE_URL = "http://testserver"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -3,8 +3,10 @@
 from .balances import FundFigures, account_balance, fund_figures, fund_figures_many, fund_has_entries
 from .browse import PublicEntry, account_funds, public_entries, transactions_filtered
 from .log import (
+    InclusionCheck,
     consistency_proof,
     entries,
+    inclusion_check,
     inclusion_proof,
     latest_tree_head,
     leaf_index_for_hash,
@@ -14,6 +16,7 @@ from .log import (
 
 __all__ = [
     "FundFigures",
+    "InclusionCheck",
     "PublicEntry",
     "public_entries",
     "transactions_filtered",
@@ -24,6 +27,7 @@ __all__ = [
     "fund_figures",
     "fund_figures_many",
     "fund_has_entries",
+    "inclusion_check",
     "inclusion_proof",
     "latest_tree_head",
     "leaf_index_for_hash",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ledger import merkle
 from ledger.models import MerkleNode, Transaction, TreeHead
 from ledger.services.log_state import fetch_nodes
@@ -51,3 +53,28 @@ def entries(start: int, end: int) -> list[tuple[int, str]]:
         .order_by("sequence")
         .values_list("sequence", "record")
     )
+
+
+@dataclass(frozen=True)
+class InclusionCheck:
+    """A leaf's inclusion proof in the latest signed tree head, checked here as any verifier would check it."""
+
+    leaf_index: int
+    leaf_hash: bytes
+    tree_head: TreeHead | None  # None: no published tree head includes the leaf yet
+    proof: list[bytes]
+    verified: bool
+
+
+def inclusion_check(leaf_index: int) -> InclusionCheck:
+    leaf = MerkleNode.objects.get(level=0, index=leaf_index).hash
+    head = latest_tree_head()
+    if head is None or head.tree_size <= leaf_index:
+        return InclusionCheck(leaf_index, bytes(leaf), None, [], False)
+    proof = inclusion_proof(leaf_index, head.tree_size)
+    try:
+        merkle.verify_inclusion(bytes(leaf), leaf_index, head.tree_size, proof, bytes(head.root_hash))
+        verified = True
+    except merkle.ProofError:
+        verified = False
+    return InclusionCheck(leaf_index, bytes(leaf), head, proof, verified)

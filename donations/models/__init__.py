@@ -1,0 +1,32 @@
+"""Donations: donors, gifts (online, offline, in-kind, monthly), refunds, webhook events and receipt serials.
+
+Money never lives only here: a gift's amount is posted to the ledger, and every figure a page shows is read
+back from the ledger through ``donations.selectors``.
+"""
+
+from .donations import (
+    Channel,
+    Donation,
+    DonationStatus,
+    IllegalTransitionError,
+    ValuationBasis,
+)
+from .donors import Donor, DonorKind
+from .plans import MonthlyPlan, PlanStatus
+from .records import DonationRefund, ReceiptCounter, WebhookEvent, WebhookEventStatus
+
+__all__ = [
+    "Channel",
+    "Donation",
+    "DonationRefund",
+    "DonationStatus",
+    "Donor",
+    "DonorKind",
+    "IllegalTransitionError",
+    "MonthlyPlan",
+    "PlanStatus",
+    "ReceiptCounter",
+    "ValuationBasis",
+    "WebhookEvent",
+    "WebhookEventStatus",
+]

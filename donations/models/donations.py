@@ -1,0 +1,195 @@
+"""Gifts (捐赠) and their state machine.
+
+A gift's status moves only along ``STATUS_TRANSITIONS`` through ``Donation.set_status``; the amount it
+records is what was actually received (for online gifts: what Stripe says was paid, never what the form said).
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from ledger.money import amount_field, currency_field
+
+
+class Channel(models.TextChoices):
+    ONLINE = "online", "在线支付"
+    BANK = "bank", "银行转账"
+    CASH = "cash", "现金"
+    IN_KIND = "in_kind", "物资捐赠"
+
+
+OFFLINE_CHANNELS = (Channel.BANK, Channel.CASH, Channel.IN_KIND)
+
+
+class DonationStatus(models.TextChoices):
+    PENDING = "pending", "待支付"
+    SUCCEEDED = "succeeded", "已到账"
+    PARTIALLY_REFUNDED = "partially_refunded", "部分退款"
+    REFUNDED = "refunded", "已全额退款"
+    FAILED = "failed", "支付失败"
+    EXPIRED = "expired", "已过期"
+    REVERSED = "reversed", "已冲正"
+
+
+STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
+    DonationStatus.PENDING: frozenset({DonationStatus.SUCCEEDED, DonationStatus.FAILED, DonationStatus.EXPIRED}),
+    DonationStatus.SUCCEEDED: frozenset(
+        {DonationStatus.PARTIALLY_REFUNDED, DonationStatus.REFUNDED, DonationStatus.REVERSED}
+    ),
+    DonationStatus.PARTIALLY_REFUNDED: frozenset({DonationStatus.PARTIALLY_REFUNDED, DonationStatus.REFUNDED}),
+    DonationStatus.REFUNDED: frozenset(),
+    DonationStatus.FAILED: frozenset(),
+    DonationStatus.EXPIRED: frozenset(),
+    DonationStatus.REVERSED: frozenset(),
+}
+# Statuses in which money was received and (at least partly) kept: shown on walls and receipts.
+RECEIVED_STATUSES = (DonationStatus.SUCCEEDED, DonationStatus.PARTIALLY_REFUNDED)
+
+
+class ValuationBasis(models.TextChoices):
+    INVOICE = "invoice", "发票"
+    CUSTOMS = "customs", "报关单"
+    AGREEMENT = "agreement", "捐赠协议"
+    MARKET = "market", "市场价格"
+
+
+class IllegalTransitionError(ValueError):
+    def __init__(self, current: str, target: str):
+        super().__init__(
+            f"捐赠状态不能从「{DonationStatus(current).label}」变为「{DonationStatus(target).label}」。"
+        )
+
+
+def _unique_id(verbose_name: str) -> models.CharField:
+    return models.CharField(verbose_name, max_length=255, unique=True, null=True, blank=True, editable=False)
+
+
+class Donation(models.Model):
+    """一笔捐赠。"""
+
+    public_id = models.UUIDField("公开编号", default=uuid.uuid4, unique=True, editable=False)
+    project = models.ForeignKey(
+        "projects.Project",
+        verbose_name="捐赠项目",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="donations",
+        help_text="留空表示捐给总会非限定性资金(统筹使用)。",
+    )
+    donor = models.ForeignKey(
+        "donations.Donor", verbose_name="捐赠人", on_delete=models.PROTECT, null=True, blank=True, related_name="gifts"
+    )
+    plan = models.ForeignKey(
+        "donations.MonthlyPlan",
+        verbose_name="月捐计划",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="donations",
+    )
+    channel = models.CharField("捐赠方式", max_length=20, choices=Channel.choices)
+    status = models.CharField(
+        "状态", max_length=24, choices=DonationStatus.choices, default=DonationStatus.PENDING, db_index=True
+    )
+    requested_amount = amount_field("申报金额(元)")
+    amount = amount_field("到账金额(元)", null=True, blank=True)
+    currency = currency_field()
+    display_name = models.CharField("公开署名", max_length=60, blank=True)
+    is_anonymous = models.BooleanField("匿名", default=False)
+    message = models.CharField("留言", max_length=200, blank=True)
+    is_sandbox = models.BooleanField("测试支付", default=False)
+
+    idempotency_key = models.UUIDField("幂等键", null=True, blank=True, unique=True, editable=False)
+    stripe_checkout_session_id = _unique_id("Stripe Checkout Session")
+    stripe_payment_intent_id = _unique_id("Stripe PaymentIntent")
+    stripe_invoice_id = _unique_id("Stripe Invoice")
+    stripe_charge_id = _unique_id("Stripe Charge")
+
+    bank_reference = models.CharField("银行流水号", max_length=64, unique=True, null=True, blank=True)
+    in_kind_description = models.CharField("物资名称", max_length=200, blank=True)
+    in_kind_quantity = models.DecimalField("数量", max_digits=14, decimal_places=2, null=True, blank=True)
+    in_kind_unit = models.CharField("单位", max_length=20, blank=True)
+    valuation_basis = models.CharField("估值依据", max_length=20, choices=ValuationBasis.choices, blank=True)
+
+    received_at = models.DateTimeField("到账时间", null=True, blank=True, db_index=True)
+    receipt_serial = models.CharField("回执编号", max_length=20, unique=True, null=True, blank=True, editable=False)
+    official_receipt_code = models.CharField("票据代码", max_length=20, blank=True)
+    official_receipt_number = models.CharField("票据号码", max_length=20, blank=True)
+    official_receipt_check = models.CharField("校验码", max_length=20, blank=True)
+
+    transaction = models.OneToOneField(
+        "ledger.Transaction", verbose_name="账本交易", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", editable=False,
+    )
+    disputed_at = models.DateTimeField("争议发起时间", null=True, blank=True, editable=False)
+    dispute_id = models.CharField("争议编号", max_length=255, blank=True, editable=False)
+    dispute_reason = models.CharField("争议原因", max_length=100, blank=True, editable=False)
+    reversal_reason = models.CharField("冲正原因", max_length=200, blank=True, editable=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", editable=False,
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "捐赠"
+        verbose_name_plural = "捐赠"
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(requested_amount__gt=0), name="donation_requested_positive"),
+            models.CheckConstraint(condition=Q(amount__isnull=True) | Q(amount__gt=0), name="donation_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in DonationStatus]), name="donation_status_valid"
+            ),
+            models.CheckConstraint(condition=Q(channel__in=[c.value for c in Channel]), name="donation_channel_valid"),
+            models.CheckConstraint(
+                condition=~Q(channel=Channel.IN_KIND) | (~Q(valuation_basis="") & ~Q(in_kind_description="")),
+                name="donation_in_kind_described",
+            ),
+            models.CheckConstraint(
+                condition=~Q(channel=Channel.ONLINE) | Q(idempotency_key__isnull=False) | Q(plan__isnull=False),
+                name="donation_online_idempotent",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=DonationStatus.PENDING)
+                | Q(status=DonationStatus.FAILED)
+                | Q(status=DonationStatus.EXPIRED)
+                | (Q(amount__isnull=False) & Q(received_at__isnull=False)),
+                name="donation_received_has_amount",
+            ),
+        ]
+        indexes = [models.Index(fields=["project", "status", "-received_at"], name="donation_wall_idx")]
+
+    def __str__(self) -> str:
+        return self.receipt_serial or f"捐赠 {str(self.public_id)[:8]}"
+
+    def set_status(self, target: str) -> None:
+        """The one way a status changes; raises ``IllegalTransitionError`` on a move the table does not allow."""
+        if target not in STATUS_TRANSITIONS[self.status]:
+            raise IllegalTransitionError(self.status, target)
+        self.status = target
+
+    @property
+    def fund_code(self) -> str:
+        return self.project.code if self.project_id else ""
+
+    @property
+    def fund_name(self) -> str:
+        return self.project.name if self.project_id else "非限定性资金(总会统筹)"
+
+    @property
+    def public_name(self) -> str:
+        """The name the public may see: the chosen display name, or 匿名."""
+        if self.is_anonymous:
+            return "匿名"
+        if self.display_name:
+            return self.display_name
+        return self.donor.public_name if self.donor_id else "匿名"
+
+    @property
+    def is_received(self) -> bool:
+        return self.status in RECEIVED_STATUSES or self.status == DonationStatus.REFUNDED

@@ -1,0 +1,182 @@
+"""Reads about gifts. Amounts come from the ledger: a gift's amount is its posted transaction's credit legs,
+less the legs of its refund transactions (and nothing once reversed)."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db.models import Q, Sum
+
+from ledger.models import Leg, Side, Transaction
+from ledger.money import quantize
+from ledger.selectors import InclusionCheck, inclusion_check
+from projects.models import Project
+
+from .models import Donation, DonationRefund
+from .models.donations import RECEIVED_STATUSES, DonationStatus
+
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class GiftFigures:
+    received: Decimal  # what the ledger recorded as received
+    refunded: Decimal
+    reversed: bool
+
+    @property
+    def kept(self) -> Decimal:
+        return ZERO if self.reversed else self.received - self.refunded
+
+
+@dataclass(frozen=True)
+class WallEntry:
+    name: str
+    amount: Decimal
+    received_at: datetime
+    monthly: bool
+
+
+def gift_figures_many(donations: Iterable[Donation]) -> dict[int, GiftFigures]:
+    """Ledger figures for many gifts in three queries."""
+    donations = [d for d in donations if d.transaction_id is not None]
+    tx_ids = [d.transaction_id for d in donations]
+    received = dict(
+        Leg.objects.filter(transaction_id__in=tx_ids, side=Side.CREDIT)
+        .values("transaction_id").annotate(total=Sum("amount")).values_list("transaction_id", "total")
+    )
+    refunded = dict(
+        DonationRefund.objects.filter(donation__in=donations)
+        .values("donation_id").annotate(total=Sum("transaction__legs__amount", filter=_debit_legs()))
+        .values_list("donation_id", "total")
+    )
+    reversed_ids = set(Transaction.objects.filter(reverses_id__in=tx_ids).values_list("reverses_id", flat=True))
+    return {
+        d.pk: GiftFigures(
+            received=quantize(received.get(d.transaction_id) or ZERO),
+            refunded=quantize(refunded.get(d.pk) or ZERO),
+            reversed=d.transaction_id in reversed_ids,
+        )
+        for d in donations
+    }
+
+
+def _debit_legs() -> Q:
+    return Q(transaction__legs__side=Side.DEBIT)
+
+
+def gift_figures(donation: Donation) -> GiftFigures | None:
+    return gift_figures_many([donation]).get(donation.pk)
+
+
+def donor_wall(project: Project | None, *, limit: int = 20) -> list[WallEntry]:
+    """Recent received gifts to a fund: public name (display name or 匿名), amount kept, time. Never a
+    phone, an email, a message or a name the donor did not choose to show."""
+    gifts = list(
+        Donation.objects.filter(project=project, status__in=RECEIVED_STATUSES)
+        .select_related("donor")
+        .order_by("-received_at", "-pk")[:limit]
+    )
+    figures = gift_figures_many(gifts)
+    return [
+        WallEntry(
+            name=g.public_name, amount=figures[g.pk].kept, received_at=g.received_at, monthly=g.plan_id is not None
+        )
+        for g in gifts
+        if g.pk in figures
+    ]
+
+
+def donation_lookup(*, serial: str, contact: str) -> Donation | None:
+    """A gift by receipt serial plus the last 4 digits of the donor's phone, or their email. The same None
+    for "no such gift" and "wrong contact", and the comparison does not short-cut on either."""
+    donation = (
+        Donation.objects.select_related("donor", "project", "transaction")
+        .filter(receipt_serial=serial.strip().upper())
+        .first()
+    )
+    expected = _contact_for(donation, contact)
+    given = contact.strip().lower()
+    match = hmac.compare_digest(expected.encode(), given.encode())
+    return donation if (donation is not None and match and given) else None
+
+
+def _contact_for(donation: Donation | None, contact: str) -> str:
+    donor = donation.donor if donation is not None else None
+    if donor is None:
+        return "\0unmatched"
+    if "@" in contact:
+        return donor.email.strip().lower() or "\0unmatched"
+    digits = "".join(ch for ch in donor.phone if ch.isdigit())
+    return digits[-4:] if len(digits) >= 4 else "\0unmatched"
+
+
+def donation_inclusion(donation: Donation) -> InclusionCheck | None:
+    """The gift's leaf in the public log and its inclusion proof in the latest signed tree head."""
+    if donation.transaction_id is None:
+        return None
+    return inclusion_check(donation.transaction.sequence)
+
+
+def donation_is_final(donation: Donation) -> bool:
+    return donation.status != DonationStatus.PENDING
+
+
+def organisation_name(request=None) -> str:
+    """The charity's name from the site's 机构信息 setting (a presentation setting kept by ``cms``; read by
+    name so that this app does not import the presentation layer)."""
+    from django.apps import apps
+    from django.conf import settings
+
+    model = apps.get_model("cms", "OrganisationSettings")
+    try:
+        return model.for_request(request).name if request is not None else model.objects.first().name
+    except (AttributeError, model.DoesNotExist):
+        return settings.WAGTAIL_SITE_NAME
+
+
+def receipt_data(donation: Donation, *, verify_url: str, organisation: str):
+    """Everything a 捐赠回执 prints (a ``donations.receipts.ReceiptData``), amounts from the ledger."""
+    from .receipts import ReceiptData  # WeasyPrint loads only when a receipt is rendered
+
+    figures = gift_figures(donation)
+    inclusion = donation_inclusion(donation)
+    head = inclusion.tree_head if inclusion else None
+    return ReceiptData(
+        serial=donation.receipt_serial,
+        donor_name=donation.public_name if not donation.donor_id else (donation.donor.name or donation.public_name),
+        amount=figures.received if figures else donation.amount,
+        currency=donation.currency,
+        fund_name=donation.fund_name,
+        channel_label=donation.get_channel_display(),
+        received_at=donation.received_at,
+        organisation_name=organisation,
+        verify_url=verify_url,
+        leaf_index=donation.transaction_id,
+        tree_size=head.tree_size if head else None,
+        tree_root_hex=bytes(head.root_hash).hex() if head else "",
+        tree_head_at=_head_time(head) if head else None,
+        official_code=donation.official_receipt_code,
+        official_number=donation.official_receipt_number,
+        official_check=donation.official_receipt_check,
+        in_kind_summary=_in_kind_summary(donation),
+        is_demo=donation.is_sandbox,
+    )
+
+
+def _head_time(head) -> datetime:
+    from datetime import UTC
+
+    return datetime.fromtimestamp(head.timestamp_ms / 1000, tz=UTC)
+
+
+def _in_kind_summary(donation: Donation) -> str:
+    if donation.channel != "in_kind":
+        return ""
+    quantity = f"{donation.in_kind_quantity.normalize():f}" if donation.in_kind_quantity is not None else ""
+    basis = donation.get_valuation_basis_display()
+    return f"{donation.in_kind_description} {quantity}{donation.in_kind_unit}(估值依据:{basis})"

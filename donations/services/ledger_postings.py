@@ -1,0 +1,101 @@
+"""How gifts reach the ledger: which accounts, which public record, which idempotency source.
+
+| event | debit | credit |
+|---|---|---|
+| online gift | 1012.STRIPE Stripe 待结算 | 捐赠收入 of its fund |
+| bank / cash gift | 1002 银行存款 / 1001 库存现金 | 捐赠收入 of its fund |
+| in-kind gift (valued) | 1201 库存物资 | 捐赠收入 of its fund |
+| refund | 捐赠收入 of its fund | 1012.STRIPE |
+
+The public record names the fund, the channel and the donor's public name (display name or 匿名), never a
+phone, email or undisclosed name.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from donations.models import Channel, Donation
+from ledger.chart import BANK, CASH, GENERAL_INCOME, INVENTORY, STRIPE_CLEARING, chart_ensure
+from ledger.models import Transaction, TransactionKind
+from ledger.privacy import PersonalDataError, check_public_details
+from ledger.services import LegSpec, transaction_post, transaction_reverse
+from projects.services import project_fund_accounts
+
+DEBIT_ACCOUNT = {
+    Channel.ONLINE: STRIPE_CLEARING,
+    Channel.BANK: BANK,
+    Channel.CASH: CASH,
+    Channel.IN_KIND: INVENTORY,
+}
+
+
+def income_account(donation: Donation) -> str:
+    if donation.project_id is None:
+        chart_ensure()
+        return GENERAL_INCOME
+    return project_fund_accounts(project=donation.project).income.code
+
+
+def public_record(donation: Donation) -> dict:
+    record = {
+        "fund": donation.fund_code or "general",
+        "donor": _safe_public_name(donation),
+        "channel": donation.channel,
+    }
+    if donation.channel == Channel.IN_KIND:
+        record["items"] = donation.in_kind_description
+        quantity = donation.in_kind_quantity
+        record["quantity"] = (f"{quantity.normalize():f}" if quantity is not None else "") + donation.in_kind_unit
+        record["valuation"] = donation.valuation_basis
+    if donation.is_sandbox:
+        record["sandbox"] = True
+    check_public_details(record)
+    return record
+
+
+def gift_post(donation: Donation) -> Transaction:
+    """Post a received gift (idempotent: the source is the gift's public id)."""
+    amount = donation.amount
+    return transaction_post(
+        kind=TransactionKind.IN_KIND if donation.channel == Channel.IN_KIND else TransactionKind.DONATION,
+        occurred_at=donation.received_at,
+        legs=[
+            LegSpec(DEBIT_ACCOUNT[donation.channel], "D", amount, donation.currency),
+            LegSpec(income_account(donation), "C", amount, donation.currency),
+        ],
+        source=f"donation:{donation.public_id}",
+        memo=str(donation),
+        public_record=public_record(donation),
+    )
+
+
+def refund_post(donation: Donation, *, key: str, amount: Decimal, at: datetime) -> Transaction:
+    return transaction_post(
+        kind=TransactionKind.REFUND,
+        occurred_at=at,
+        legs=[
+            LegSpec(income_account(donation), "D", amount, donation.currency),
+            LegSpec(DEBIT_ACCOUNT[donation.channel], "C", amount, donation.currency),
+        ],
+        source=f"refund:{key}",
+        memo=f"{donation} 退款",
+        public_record={"fund": donation.fund_code or "general", "channel": donation.channel},
+    )
+
+
+def gift_reverse(donation: Donation, *, at: datetime, reason: str) -> Transaction:
+    return transaction_reverse(
+        original=donation.transaction, occurred_at=at, source=f"donation:{donation.public_id}:reversal", memo=reason
+    )
+
+
+def _safe_public_name(donation: Donation) -> str:
+    """A display name that looks like a phone or an email is not published: the gift still posts, as 匿名."""
+    name = donation.public_name
+    try:
+        check_public_details({"donor": name})
+    except PersonalDataError:
+        return "匿名"
+    return name

@@ -1,0 +1,128 @@
+"""A gift's money events: received, unpaid (failed/expired), refunded, disputed.
+
+Rules:
+- The amount recorded is what was received (for online gifts, what Stripe says was paid).
+- The status change and its ledger posting commit together or not at all; the gift row is locked first.
+- Every service is idempotent: applying the same fact twice changes nothing, and a late or repeated event
+  never moves a gift backwards.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+
+from donations.models import Donation, DonationRefund, DonationStatus
+from donations.models.donations import RECEIVED_STATUSES
+
+from . import ledger_postings
+from .receipts import receipt_serial_assign
+
+log = logging.getLogger(__name__)
+
+
+class DonationError(ValueError):
+    """A gift could not be changed as asked; the message is in Chinese for staff."""
+
+
+def _locked(donation: Donation) -> Donation:
+    return Donation.objects.select_for_update().select_related("project", "donor").get(pk=donation.pk)
+
+
+def donation_record_payment(
+    *,
+    donation: Donation,
+    amount: Decimal,
+    currency: str,
+    received_at: datetime,
+    payment_intent_id: str = "",
+    charge_id: str = "",
+    invoice_id: str = "",
+    session_id: str = "",
+) -> Donation:
+    """pending → succeeded: record what was received, assign a receipt serial, post to the ledger.
+
+    A gift already received keeps its amount; only missing gateway ids are filled in."""
+    with transaction.atomic():
+        donation = _locked(donation)
+        _fill_ids(donation, payment_intent_id, charge_id, invoice_id, session_id)
+        if donation.status != DonationStatus.PENDING:
+            donation.save()
+            return donation
+        if amount <= 0:
+            raise DonationError("到账金额必须大于 0。")
+        if amount != donation.requested_amount:
+            log.warning("donation %s: received %s %s, form said %s", donation.public_id, amount, currency,
+                        donation.requested_amount)
+        donation.set_status(DonationStatus.SUCCEEDED)
+        donation.amount, donation.currency, donation.received_at = amount, currency, received_at
+        receipt_serial_assign(donation)
+        donation.transaction = ledger_postings.gift_post(donation)
+        donation.save()
+        transaction.on_commit(lambda: _send_thanks(donation.pk))
+    return donation
+
+
+def donation_mark_unpaid(*, donation: Donation, status: str) -> Donation:
+    """pending → failed or expired. A gift that was already paid is left alone (events arrive out of order)."""
+    with transaction.atomic():
+        donation = _locked(donation)
+        if donation.status == DonationStatus.PENDING:
+            donation.set_status(status)
+            donation.save(update_fields=["status", "updated_at"])
+        elif donation.status != status:
+            log.info("donation %s is %s: %s ignored", donation.public_id, donation.status, status)
+    return donation
+
+
+def donation_record_refund(*, donation: Donation, refunded_total: Decimal, key: str, at: datetime) -> Decimal:
+    """Bring the gift's refunds up to Stripe's cumulative ``refunded_total``: posts only the difference, so a
+    repeated or stale ``charge.refunded`` posts nothing. Returns the amount refunded by this call."""
+    with transaction.atomic():
+        donation = _locked(donation)
+        if donation.status not in (*RECEIVED_STATUSES, DonationStatus.REFUNDED):
+            raise DonationError(f"捐赠 {donation} 尚未到账,不能退款。")
+        already = donation.refunds.aggregate(total=Sum("amount"))["total"] or Decimal("0")
+        delta = min(refunded_total, donation.amount) - already
+        if delta <= 0 or DonationRefund.objects.filter(key=key).exists():
+            return Decimal("0")
+        posted = ledger_postings.refund_post(donation, key=key, amount=delta, at=at)
+        DonationRefund.objects.create(
+            donation=donation, key=key, amount=delta, currency=donation.currency, refunded_at=at, transaction=posted
+        )
+        full = already + delta >= donation.amount
+        donation.set_status(DonationStatus.REFUNDED if full else DonationStatus.PARTIALLY_REFUNDED)
+        donation.save(update_fields=["status", "updated_at"])
+    return delta
+
+
+def donation_flag_dispute(*, donation: Donation, dispute_id: str, reason: str, at: datetime) -> Donation:
+    """A card dispute (拒付争议) flags the gift for finance staff; money moves only if the dispute is lost."""
+    with transaction.atomic():
+        donation = _locked(donation)
+        if donation.dispute_id != dispute_id:
+            donation.dispute_id, donation.dispute_reason, donation.disputed_at = dispute_id, reason, at
+            donation.save(update_fields=["dispute_id", "dispute_reason", "disputed_at", "updated_at"])
+            log.warning("donation %s disputed (%s): %s", donation.public_id, dispute_id, reason)
+    return donation
+
+
+def _fill_ids(donation: Donation, payment_intent_id, charge_id, invoice_id, session_id) -> None:
+    for field, value in (
+        ("stripe_payment_intent_id", payment_intent_id),
+        ("stripe_charge_id", charge_id),
+        ("stripe_invoice_id", invoice_id),
+        ("stripe_checkout_session_id", session_id),
+    ):
+        if value and not getattr(donation, field):
+            setattr(donation, field, value)
+
+
+def _send_thanks(donation_pk: int) -> None:
+    from donations.tasks import send_thanks
+
+    send_thanks.enqueue(donation_pk)

@@ -1,0 +1,55 @@
+"""Receipt serials (捐赠回执编号) and the official 公益事业捐赠票据 numbers staff record against a gift."""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from donations.models import Donation, ReceiptCounter
+from donations.models.donations import RECEIVED_STATUSES, DonationStatus
+
+OFFICIAL_DIGITS = re.compile(r"^\d{6,20}$")
+OFFICIAL_CHECK = re.compile(r"^[0-9A-Za-z]{4,20}$")
+
+
+def receipt_serial_assign(donation: Donation) -> str:
+    """Give a received gift the next serial of its year (JZ2026-000001, …); gap-free per year because the
+    counter row is locked until the gift's transaction commits."""
+    if donation.receipt_serial:
+        return donation.receipt_serial
+    year = timezone.localtime(donation.received_at).year
+    with transaction.atomic():
+        ReceiptCounter.objects.get_or_create(year=year)
+        counter = ReceiptCounter.objects.select_for_update().get(year=year)
+        counter.last += 1
+        counter.save(update_fields=["last"])
+    donation.receipt_serial = f"{settings.RECEIPT_SERIAL_PREFIX}{year}-{counter.last:06d}"
+    return donation.receipt_serial
+
+
+def donation_record_official_receipt(*, donation: Donation, code: str, number: str, check: str) -> Donation:
+    """Record the 票据代码 / 票据号码 / 校验码 issued by the finance e-receipt platform for a received gift."""
+    code, number, check = code.strip(), number.strip(), check.strip()
+    errors = {}
+    if not OFFICIAL_DIGITS.match(code):
+        errors["official_receipt_code"] = "票据代码应为 6–20 位数字。"
+    if not OFFICIAL_DIGITS.match(number):
+        errors["official_receipt_number"] = "票据号码应为 6–20 位数字。"
+    if not OFFICIAL_CHECK.match(check):
+        errors["official_receipt_check"] = "校验码应为 4–20 位数字或字母。"
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        donation = Donation.objects.select_for_update().get(pk=donation.pk)
+        if donation.status not in (*RECEIVED_STATUSES, DonationStatus.REFUNDED):
+            raise ValidationError("只有已到账的捐赠才能登记公益事业捐赠票据。")
+        donation.official_receipt_code, donation.official_receipt_number = code, number
+        donation.official_receipt_check = check
+        donation.save(update_fields=[
+            "official_receipt_code", "official_receipt_number", "official_receipt_check", "updated_at"
+        ])
+    return donation

@@ -1,0 +1,235 @@
+"""Payment webhooks: verify, store once, then apply.
+
+Rules:
+- The raw body is verified with ``stripe.Webhook.construct_event`` (300 s tolerance) before anything is read;
+  a bad, missing or stale signature records nothing.
+- Each event id is stored under a unique constraint in the same database transaction as its effects, so a
+  duplicate delivery — also a concurrent one — changes nothing, and a failed one can be delivered again.
+- Events may arrive out of order. An event about something we have not seen yet (a refund before the payment
+  completed, a renewal before the subscription is known) is stored as deferred, waiting for that object's id,
+  and replayed as soon as the object arrives.
+- Unknown event types are acknowledged (200) and logged.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import stripe
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from donations.gateways import events as ev
+from donations.gateways import webhook_secret
+from donations.models import Donation, DonationStatus, MonthlyPlan, WebhookEvent, WebhookEventStatus
+
+from .payments import donation_flag_dispute, donation_mark_unpaid, donation_record_payment, donation_record_refund
+from .plans import plan_activate, plan_cancel, plan_gift_create
+
+log = logging.getLogger(__name__)
+SIGNATURE_TOLERANCE_SECONDS = 300
+
+
+class WebhookSignatureError(ValueError):
+    """The request is not a genuine, fresh event from our payment gateway."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str
+    waits_for: str = ""
+    note: str = ""
+
+
+DUPLICATE = "duplicate"
+
+
+def webhook_receive(*, payload: bytes, signature: str) -> str:
+    """Verify the raw body's signature, then process the event. Returns what happened to it."""
+    secret = webhook_secret()
+    if not secret or not signature:
+        raise WebhookSignatureError("missing signature or webhook secret")
+    try:
+        stripe.Webhook.construct_event(payload, signature, secret, tolerance=SIGNATURE_TOLERANCE_SECONDS)
+    except (stripe.SignatureVerificationError, ValueError) as error:
+        raise WebhookSignatureError(str(error)) from error
+    return event_process(json.loads(payload))
+
+
+def event_process(event: dict) -> str:
+    """Store the event once and apply it, atomically. Returns processed / deferred / ignored / duplicate."""
+    with transaction.atomic():
+        record, created = WebhookEvent.objects.get_or_create(
+            event_id=event["id"],
+            defaults={"type": event.get("type", ""), "payload": event, "status": WebhookEventStatus.PROCESSED},
+        )
+        if not created:
+            return DUPLICATE
+        outcome = _apply(event)
+        _save_outcome(record, outcome)
+    return outcome.status
+
+
+def _apply(event: dict) -> Outcome:
+    handler = HANDLERS.get(event.get("type", ""))
+    if handler is None:
+        log.info("webhook: event type %s (%s) is not handled", event.get("type"), event.get("id"))
+        return Outcome(WebhookEventStatus.IGNORED, note="未处理的事件类型")
+    return handler(event, event["data"]["object"])
+
+
+def _save_outcome(record: WebhookEvent, outcome: Outcome) -> None:
+    record.status, record.waits_for, record.note = outcome.status, outcome.waits_for, outcome.note[:255]
+    record.processed_at = timezone.now() if outcome.status != WebhookEventStatus.DEFERRED else None
+    record.save(update_fields=["status", "waits_for", "note", "processed_at"])
+
+
+def _replay_waiting(*keys: str) -> None:
+    """Apply deferred events that were waiting for any of ``keys``, oldest first."""
+    keys = [k for k in keys if k]
+    if not keys:
+        return
+    waiting = WebhookEvent.objects.select_for_update().filter(status=WebhookEventStatus.DEFERRED, waits_for__in=keys)
+    for record in waiting.order_by("received_at", "pk"):
+        outcome = _apply(record.payload)
+        if outcome.status != WebhookEventStatus.DEFERRED:
+            _save_outcome(record, outcome)
+
+
+def _donation(*, public_id: str = "", **ids: str) -> Donation | None:
+    query = Q(pk__in=[])
+    if public_id and _is_uuid(public_id):
+        query |= Q(public_id=public_id)
+    for field, value in ids.items():
+        if value:
+            query |= Q(**{field: value})
+    return Donation.objects.filter(query).select_related("plan").first()
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+# --- handlers ------------------------------------------------------------------------------------
+
+
+def on_session_paid(event: dict, obj: dict) -> Outcome:
+    s = ev.read_session(obj)
+    donation = _donation(public_id=s.donation_id, stripe_checkout_session_id=s.session_id)
+    if donation is None:
+        return Outcome(WebhookEventStatus.IGNORED, note="不是本系统发起的 Checkout")
+    if not s.paid:
+        # Paid later by an asynchronous method: async_payment_succeeded / _failed will follow.
+        donation_record_ids(donation, checkout_session_id=s.session_id, payment_intent_id=s.payment_intent_id)
+        return Outcome(WebhookEventStatus.PROCESSED, note="等待异步支付结果")
+    if s.subscription_id and donation.plan_id:
+        plan_activate(plan=donation.plan, subscription_id=s.subscription_id)
+    donation = donation_record_payment(
+        donation=donation,
+        amount=s.amount,
+        currency=s.currency,
+        received_at=ev.event_time(event),
+        payment_intent_id=s.payment_intent_id,
+        invoice_id=s.invoice_id,
+        session_id=s.session_id,
+    )
+    _replay_waiting(s.payment_intent_id, s.subscription_id, s.invoice_id, donation.stripe_charge_id)
+    return Outcome(WebhookEventStatus.PROCESSED)
+
+
+def on_session_unpaid(status: str) -> Callable[[dict, dict], Outcome]:
+    def handler(event: dict, obj: dict) -> Outcome:
+        s = ev.read_session(obj)
+        donation = _donation(public_id=s.donation_id, stripe_checkout_session_id=s.session_id)
+        if donation is None:
+            return Outcome(WebhookEventStatus.IGNORED, note="不是本系统发起的 Checkout")
+        donation_mark_unpaid(donation=donation, status=status)
+        return Outcome(WebhookEventStatus.PROCESSED)
+
+    return handler
+
+
+def on_invoice_paid(event: dict, obj: dict) -> Outcome:
+    inv = ev.read_invoice(obj)
+    donation = _donation(stripe_invoice_id=inv.invoice_id)
+    if donation is None and inv.first_payment:
+        donation = _donation(public_id=inv.donation_id)
+    if donation is None:
+        plan = MonthlyPlan.objects.filter(stripe_subscription_id=inv.subscription_id).first() if (
+            inv.subscription_id) else None
+        if plan is None:
+            return Outcome(WebhookEventStatus.DEFERRED, waits_for=inv.subscription_id, note="月捐计划尚未建立")
+        donation = plan_gift_create(plan=plan, invoice_id=inv.invoice_id)
+    if donation.plan_id and inv.subscription_id:
+        plan_activate(plan=donation.plan, subscription_id=inv.subscription_id)
+    donation_record_payment(
+        donation=donation,
+        amount=inv.amount,
+        currency=inv.currency,
+        received_at=ev.event_time(event),
+        payment_intent_id=inv.payment_intent_id,
+        charge_id=inv.charge_id,
+        invoice_id=inv.invoice_id,
+    )
+    _replay_waiting(inv.subscription_id, inv.payment_intent_id, inv.charge_id, inv.invoice_id)
+    return Outcome(WebhookEventStatus.PROCESSED)
+
+
+def on_charge_refunded(event: dict, obj: dict) -> Outcome:
+    c = ev.read_charge(obj)
+    donation = _donation(stripe_payment_intent_id=c.payment_intent_id, stripe_charge_id=c.charge_id)
+    if donation is None or donation.status == DonationStatus.PENDING:
+        return Outcome(WebhookEventStatus.DEFERRED, waits_for=c.payment_intent_id or c.charge_id, note="付款尚未确认")
+    if donation.status in (DonationStatus.FAILED, DonationStatus.EXPIRED):
+        return Outcome(WebhookEventStatus.IGNORED, note="捐赠未到账,无需退款记账")
+    donation_record_ids(donation, charge_id=c.charge_id)
+    key = f"stripe:{c.charge_id}:refunded:{c.refunded_total}"
+    donation_record_refund(donation=donation, refunded_total=c.refunded_total, key=key, at=ev.event_time(event))
+    return Outcome(WebhookEventStatus.PROCESSED)
+
+
+def on_dispute_created(event: dict, obj: dict) -> Outcome:
+    d = ev.read_dispute(obj)
+    donation = _donation(stripe_payment_intent_id=d.payment_intent_id, stripe_charge_id=d.charge_id)
+    if donation is None:
+        return Outcome(WebhookEventStatus.DEFERRED, waits_for=d.payment_intent_id or d.charge_id, note="付款尚未确认")
+    donation_flag_dispute(donation=donation, dispute_id=d.dispute_id, reason=d.reason, at=ev.event_time(event))
+    return Outcome(WebhookEventStatus.PROCESSED, note="已标记争议,请财务跟进")
+
+
+def on_subscription_deleted(event: dict, obj: dict) -> Outcome:
+    sub = ev.read_subscription(obj)
+    plan = MonthlyPlan.objects.filter(stripe_subscription_id=sub.subscription_id).first()
+    if plan is None:
+        return Outcome(WebhookEventStatus.DEFERRED, waits_for=sub.subscription_id, note="月捐计划尚未建立")
+    plan_cancel(plan=plan, at=ev.event_time(event))
+    return Outcome(WebhookEventStatus.PROCESSED)
+
+
+def donation_record_ids(donation: Donation, **ids: str) -> None:
+    """Remember gateway ids learnt from an event (never overwriting one already known)."""
+    fields = {f"stripe_{name}": value for name, value in ids.items() if value}
+    changed = [f for f, v in fields.items() if not getattr(donation, f)]
+    if changed:
+        Donation.objects.filter(pk=donation.pk).update(**{f: fields[f] for f in changed})
+
+
+HANDLERS: dict[str, Callable[[dict, dict], Outcome]] = {
+    "checkout.session.completed": on_session_paid,
+    "checkout.session.async_payment_succeeded": on_session_paid,
+    "checkout.session.async_payment_failed": on_session_unpaid(DonationStatus.FAILED),
+    "checkout.session.expired": on_session_unpaid(DonationStatus.EXPIRED),
+    "invoice.paid": on_invoice_paid,
+    "charge.refunded": on_charge_refunded,
+    "charge.dispute.created": on_dispute_created,
+    "customer.subscription.deleted": on_subscription_deleted,
+}
