@@ -11,8 +11,10 @@ from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from donations.models import Donation, DonationStatus
+from donations.services.receipts import receipt_serial_assign
 from ledger.chart import BANK
-from ledger.models import TransactionKind
+from ledger.models import Transaction, TransactionKind
 from ledger.selectors import latest_tree_head
 from ledger.services import LegSpec, PostingRequest, transactions_post_bulk, tree_head_publish
 from ledger.services.log_state import next_sequence
@@ -63,12 +65,36 @@ def post_demo_books() -> int:
         accounts = project_fund_accounts(project=project)
         requests += [_gift(code, accounts.income.code, n, *gift) for n, gift in enumerate(gifts, start=1)]
         requests += [_grant(code, accounts.expense.code, n, *grant) for n, grant in enumerate(grants, start=1)]
-    transactions_post_bulk(requests)
+    transactions = transactions_post_bulk(requests)
+    _record_demo_gifts([(r, t) for r, t in zip(requests, transactions, strict=True) if ":gift:" in r.source])
     posted = next_sequence() - before
     head = latest_tree_head()
     if head is None or head.tree_size != next_sequence():
         tree_head_publish()
     return posted
+
+
+def _record_demo_gifts(gifts: list[tuple[PostingRequest, Transaction]]) -> None:
+    """Each demo gift also gets its Donation row (linked to the transaction already posted, as an import of
+    historic records would), so donor walls and receipts have something to show."""
+    for request, posted in gifts:
+        if Donation.objects.filter(transaction=posted).exists():
+            continue
+        record = request.public_record
+        donation = Donation(
+            project=Project.objects.get(code=record["fund"]),
+            channel=record["channel"],
+            status=DonationStatus.SUCCEEDED,
+            requested_amount=request.legs[0].amount,
+            amount=request.legs[0].amount,
+            display_name="" if record["donor"] == "匿名" else record["donor"],
+            is_anonymous=record["donor"] == "匿名",
+            bank_reference=request.source.upper() if record["channel"] == "bank" else None,
+            received_at=request.occurred_at,
+            transaction=posted,
+        )
+        receipt_serial_assign(donation)
+        donation.save()
 
 
 def _gift(code, income_account, n, day, donor, channel, amount) -> PostingRequest:

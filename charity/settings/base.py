@@ -173,7 +173,8 @@ DONATION_LOOKUP_WINDOW = env.int("DONATION_LOOKUP_WINDOW", default=600)  # … p
 RECEIPT_SERIAL_PREFIX = env.str("RECEIPT_SERIAL_PREFIX", default="JZ")
 SITE_URL = env.str("SITE_URL", default=WAGTAILADMIN_BASE_URL)  # absolute links in emails and receipts
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@localhost")
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+# Outgoing mail from one URL: smtp+tls://user:password@smtp.example.org:587 (dev prints to the console).
+vars().update(env.email_url("EMAIL_URL", default="smtp://localhost:25"))
 # A cache shared by every worker process (rate limits): CACHE_URL=dbcache://charity_cache or redis://…
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 

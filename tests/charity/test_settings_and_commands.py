@@ -21,8 +21,17 @@ PRODUCTION_VARS = {
     "LEDGER_SIGNING_KEY",
     "LEDGER_SIGNING_KEY_FILE",
     "LEDGER_PSEUDONYM_KEY",
+    "STRIPE_SECRET_KEY",
+    "STRIPE_WEBHOOK_SECRET",
+    "ALLOW_SANDBOX_PAYMENTS",
+    "SANDBOX_WEBHOOK_SECRET",
 }
-LEDGER_ENV = {"LEDGER_SIGNING_KEY": "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=", "LEDGER_PSEUDONYM_KEY": "p" * 40}
+LEDGER_ENV = {
+    "LEDGER_SIGNING_KEY": "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=",
+    "LEDGER_PSEUDONYM_KEY": "p" * 40,
+    "STRIPE_SECRET_KEY": "sk_live_example",
+    "STRIPE_WEBHOOK_SECRET": "whsec_example",
+}
 
 
 def _run_python(code: str, **env_overrides):
@@ -62,7 +71,13 @@ def test_production_refuses_to_start_without_a_ledger_signing_key():
 
 
 def test_production_refuses_a_malformed_or_missing_signing_key(tmp_path):
-    base = {"SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "charity.example.org", "LEDGER_PSEUDONYM_KEY": "p" * 40}
+    base = {
+        "SECRET_KEY": "x" * 50,
+        "ALLOWED_HOSTS": "charity.example.org",
+        "LEDGER_PSEUDONYM_KEY": "p" * 40,
+        "STRIPE_SECRET_KEY": "sk_live_example",
+        "STRIPE_WEBHOOK_SECRET": "whsec_example",
+    }
     result = _run_production(**base, LEDGER_SIGNING_KEY="not-a-key")
     assert result.returncode != 0 and "32-byte Ed25519 private key" in result.stderr
     result = _run_production(**base, LEDGER_SIGNING_KEY_FILE=str(tmp_path / "missing.key"))
@@ -70,6 +85,19 @@ def test_production_refuses_a_malformed_or_missing_signing_key(tmp_path):
     key_file = tmp_path / "signing.key"
     key_file.write_text(LEDGER_ENV["LEDGER_SIGNING_KEY"] + "\n")
     assert _run_production(**base, LEDGER_SIGNING_KEY_FILE=str(key_file)).returncode == 0
+
+
+def test_production_refuses_to_start_without_a_payment_gateway():
+    base = {"SECRET_KEY": "s" * 50, "ALLOWED_HOSTS": "example.org", **LEDGER_ENV}
+    no_stripe = {k: v for k, v in base.items() if not k.startswith("STRIPE_")}
+    result = _run_production(**no_stripe)
+    assert result.returncode != 0 and "STRIPE_SECRET_KEY must be set" in result.stderr
+    result = _run_production(**{**base, "STRIPE_WEBHOOK_SECRET": ""})
+    assert result.returncode != 0 and "STRIPE_WEBHOOK_SECRET must be set" in result.stderr
+    # A staging site may run the sandbox, but only with its own webhook secret.
+    result = _run_production(**no_stripe, ALLOW_SANDBOX_PAYMENTS="true")
+    assert result.returncode != 0 and "SANDBOX_WEBHOOK_SECRET must be set" in result.stderr
+    assert _run_production(**no_stripe, ALLOW_SANDBOX_PAYMENTS="true", SANDBOX_WEBHOOK_SECRET="x" * 32).returncode == 0
 
 
 def test_wsgi_defaults_to_production_settings():

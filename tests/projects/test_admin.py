@@ -24,6 +24,7 @@ PROJECT_FORM = {
     "filing_number": "演示备案-0009",
     "eligibility": "困难肾病患者",
     "funding_standard": "每人最高 5000 元",
+    "donation_presets": "100,500,1000",
 }
 
 
@@ -58,6 +59,7 @@ def test_staff_can_create_a_project(staff_client):
     assert response.status_code == 302, response.content.decode()[:2000]
     project = Project.objects.get(code="AJSW")
     assert project.name == "爱肾无忧"
+    assert project.preset_amounts == [100, 500, 1000]
     assert str(project.target_amount) == "200000.00"
 
 
@@ -111,3 +113,10 @@ def test_staff_can_create_a_project_page(staff_client, demo_site, client):
     assert page.live and page.project == project
     html = client.get("/projects/kidney-care/").content.decode()
     assert "爱肾无忧" in html and "肾病患者的长期治疗负担沉重" in html and 'role="progressbar"' in html
+
+
+def test_preset_amounts_are_validated(staff_client):
+    response = staff_client.post("/admin/projects/new/", {**PROJECT_FORM, "donation_presets": "100,abc,-5"})
+    assert response.status_code == 200
+    assert "金额选项请用逗号分隔的正数" in response.content.decode()
+    assert not Project.objects.filter(code="AJSW").exists()
