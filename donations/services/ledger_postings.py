@@ -17,8 +17,8 @@ from datetime import datetime
 from decimal import Decimal
 
 from donations.models import Channel, Donation
-from ledger.chart import BANK, CASH, GENERAL_INCOME, INVENTORY, STRIPE_CLEARING, chart_ensure
-from ledger.models import Transaction, TransactionKind
+from ledger.chart import BANK, CASH, GENERAL_INCOME, INVENTORY, STRIPE_CLEARING, chart_ensure, income_code
+from ledger.models import Account, Transaction, TransactionKind
 from ledger.privacy import PersonalDataError, check_public_details
 from ledger.services import LegSpec, transaction_post, transaction_reverse
 from projects.services import project_fund_accounts
@@ -32,10 +32,15 @@ DEBIT_ACCOUNT = {
 
 
 def income_account(donation: Donation) -> str:
-    if donation.project_id is None:
+    """The fund's 捐赠收入 account code; the chart and the fund's accounts are created on first use (one
+    existence query on the hot path, since a webhook posts here for every gift)."""
+    code = GENERAL_INCOME if donation.project_id is None else income_code(donation.project.code)
+    needed = {code, STRIPE_CLEARING, BANK, CASH, INVENTORY}
+    if Account.objects.filter(code__in=needed).count() < len(needed):
         chart_ensure()
-        return GENERAL_INCOME
-    return project_fund_accounts(project=donation.project).income.code
+        if donation.project_id is not None:
+            project_fund_accounts(project=donation.project)
+    return code
 
 
 def public_record(donation: Donation) -> dict:
