@@ -9,6 +9,7 @@ from charity.demo.loader import load_demo
 
 
 def pytest_collection_modifyitems(config, items):
+    _serialize_transactional_tests(items)
     if connection.vendor == "postgresql":
         return
     selected, deselected = [], []
@@ -17,6 +18,16 @@ def pytest_collection_modifyitems(config, items):
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = selected
+
+
+def _serialize_transactional_tests(items):
+    """Every ``transaction=True`` test restores the migrated data (content types, Wagtail's root page) instead of
+    leaving a flushed database whose re-created content types collide with the next serialized-rollback test
+    (the live-server and browser tests need that data)."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
+            item.add_marker(pytest.mark.django_db(**{**marker.kwargs, "serialized_rollback": True}), append=False)
 
 
 def pytest_report_header(config):

@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 
-from donations.gateways import CheckoutRequest, create_checkout, sandbox_enabled
+from donations.gateways import CheckoutRequest, CheckoutSession, GatewayError, create_checkout, sandbox_enabled
 from donations.models import Channel, Donation, Donor, MonthlyPlan
 from projects.models import Project
 
@@ -51,7 +51,20 @@ def donation_checkout_start(
     _check_amount(data.amount)
     donation = _pending_gift(data)
     success_url, cancel_url = return_urls(donation)
-    session = create_checkout(
+    try:
+        session = _create_session(donation, data, success_url, cancel_url)
+    except GatewayError as error:
+        # The gift stays pending with its idempotency key: trying again asks the gateway for the same session.
+        raise DonationError(str(error) or "支付通道暂时不可用,请稍后再试。") from error
+    Donation.objects.filter(pk=donation.pk).update(stripe_checkout_session_id=session.id)
+    donation.stripe_checkout_session_id = session.id
+    return CheckoutResult(donation=donation, redirect_url=session.url)
+
+
+def _create_session(
+    donation: Donation, data: DonationFormData, success_url: str, cancel_url: str
+) -> CheckoutSession:
+    return create_checkout(
         CheckoutRequest(
             donation_id=str(donation.public_id),
             idempotency_key=str(donation.idempotency_key),
@@ -65,9 +78,6 @@ def donation_checkout_start(
             customer_email=data.email,
         )
     )
-    Donation.objects.filter(pk=donation.pk).update(stripe_checkout_session_id=session.id)
-    donation.stripe_checkout_session_id = session.id
-    return CheckoutResult(donation=donation, redirect_url=session.url)
 
 
 def _check_amount(amount: Decimal) -> None:
