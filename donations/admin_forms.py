@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.core.exceptions import ValidationError
 from wagtail.admin.widgets import AdminDateTimeInput
@@ -52,6 +54,8 @@ class OfflineGiftForm(forms.Form):
     in_kind_unit = forms.CharField(label="单位", max_length=20, required=False, help_text="如 袋、箱、台。")
     valuation_basis = forms.ChoiceField(label="估值依据", choices=[("", "—"), *ValuationBasis.choices],
                                         required=False)
+    # One key per form shown: a double submit (or a re-post after a timeout) records the gift once.
+    submission_key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
 
     def to_gift(self) -> OfflineGift:
         data = self.cleaned_data
@@ -68,6 +72,7 @@ class OfflineGiftForm(forms.Form):
             in_kind_quantity=data["in_kind_quantity"],
             in_kind_unit=data["in_kind_unit"],
             valuation_basis=data["valuation_basis"],
+            submission_key=data["submission_key"],
         )
 
 

@@ -10,6 +10,7 @@ Rules:
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -41,6 +42,7 @@ class OfflineGift:
     in_kind_quantity: Decimal | None = None
     in_kind_unit: str = ""
     valuation_basis: str = ""
+    submission_key: uuid.UUID | None = None  # the form's (or import row's) key: the same key records once
 
 
 def offline_gift_errors(gift: OfflineGift) -> dict[str, str]:
@@ -69,12 +71,15 @@ def offline_gift_errors(gift: OfflineGift) -> dict[str, str]:
 
 
 def donation_record_offline(*, gift: OfflineGift, recorded_by=None) -> Donation:
-    """Record a received offline gift and post it to the ledger, in one transaction."""
+    """Record a received offline gift and post it to the ledger, in one transaction. A gift submitted again
+    with the same ``submission_key`` returns the gift already recorded."""
     errors = offline_gift_errors(gift)
     if errors:
         raise ValidationError(errors)
     reference = gift.bank_reference.strip() or None
     with transaction.atomic():
+        if gift.submission_key and (done := Donation.objects.filter(idempotency_key=gift.submission_key).first()):
+            return done
         if reference and Donation.objects.filter(bank_reference=reference).exists():
             raise ValidationError({"bank_reference": f"银行流水号 {reference} 已经登记过,不能重复入账。"})
         donation = Donation.objects.create(
@@ -90,6 +95,7 @@ def donation_record_offline(*, gift: OfflineGift, recorded_by=None) -> Donation:
             in_kind_quantity=gift.in_kind_quantity,
             in_kind_unit=gift.in_kind_unit.strip(),
             valuation_basis=gift.valuation_basis,
+            idempotency_key=gift.submission_key,
             recorded_by=recorded_by,
         )
         return donation_record_payment(
@@ -104,7 +110,7 @@ def donation_reverse(*, donation: Donation, reason: str, user=None) -> Donation:
     if not reason:
         raise DonationError("冲正必须填写原因。")
     with transaction.atomic():
-        donation = Donation.objects.select_for_update().select_related("project").get(pk=donation.pk)
+        donation = Donation.objects.select_for_update(of=("self",)).select_related("project").get(pk=donation.pk)
         if donation.channel not in OFFLINE_CHANNELS:
             raise DonationError("在线捐赠不能冲正,请通过支付通道退款。")
         if donation.status != DonationStatus.SUCCEEDED:

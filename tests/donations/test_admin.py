@@ -38,6 +38,7 @@ def _gift_form(project, **overrides):
         "in_kind_quantity": "",
         "in_kind_unit": "",
         "valuation_basis": "",
+        "submission_key": str(uuid.uuid4()),
     }
     return {**data, **overrides}
 
@@ -144,6 +145,16 @@ def test_same_bank_reference_again_is_refused_and_posts_nothing(superuser_client
     assert response.status_code == 200
     assert "银行流水号 ICBC-20260301-0001 已经登记过,不能重复入账。" in response.content.decode()
     assert Donation.objects.count() == 1 and Transaction.objects.count() == 1
+
+
+def test_a_double_submitted_cash_gift_is_recorded_once(superuser_client, project):
+    form = _gift_form(project, channel="cash", bank_reference="")
+    first = superuser_client.post("/admin/gifts/new/", form)
+    again = superuser_client.post("/admin/gifts/new/", form)
+    assert first.status_code == again.status_code == 302
+    assert Donation.objects.count() == 1 and Transaction.objects.count() == 1
+    assert superuser_client.post("/admin/gifts/new/", {**form, "submission_key": str(uuid.uuid4())}).status_code == 302
+    assert Donation.objects.count() == 2  # a new form is a new gift
 
 
 def test_bank_gift_without_reference_shows_the_service_error(superuser_client, project):
