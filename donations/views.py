@@ -24,6 +24,7 @@ from .forms import DonationForm, LookupForm
 from .gateways import sandbox, sandbox_enabled, webhook_secret
 from .models import Donation, DonationStatus
 from .services import DonationError, DonationFormData, WebhookSignatureError, donation_checkout_start, webhook_receive
+from .services.webhooks import WebhookPayloadError
 from .tasks import deliver_sandbox_event
 from .tokens import donation_for_token, receipt_token
 
@@ -174,7 +175,7 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
     except WebhookSignatureError as error:
         log.warning("webhook: rejected (%s)", error)
         return JsonResponse({"error": "invalid signature"}, status=400)
-    except (KeyError, TypeError) as error:
+    except WebhookPayloadError as error:
         log.warning("webhook: malformed event (%s)", error)
         return JsonResponse({"error": "malformed event"}, status=400)
     return JsonResponse({"status": outcome})

@@ -30,7 +30,8 @@ class DonationError(ValueError):
 
 
 def _locked(donation: Donation) -> Donation:
-    return Donation.objects.select_for_update().select_related("project", "donor").get(pk=donation.pk)
+    # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of the outer joins to project and donor.
+    return Donation.objects.select_for_update(of=("self",)).select_related("project", "donor").get(pk=donation.pk)
 
 
 def donation_record_payment(

@@ -8,7 +8,9 @@ Rules:
 - Events may arrive out of order. An event about something we have not seen yet (a refund before the payment
   completed, a renewal before the subscription is known) is stored as deferred, waiting for that object's id,
   and replayed as soon as the object arrives.
-- Unknown event types are acknowledged (200) and logged.
+- Unknown event types are acknowledged (200) and logged. An event our rules refuse (a refund of a reversed gift)
+  is kept as ignored, with the reason, for finance to see; retrying it could not help.
+- A signed body that is not an event is a 400; any other failure is a 500, so the gateway delivers it again.
 """
 
 from __future__ import annotations
@@ -28,7 +30,13 @@ from donations.gateways import events as ev
 from donations.gateways import webhook_secret
 from donations.models import Donation, DonationStatus, MonthlyPlan, WebhookEvent, WebhookEventStatus
 
-from .payments import donation_flag_dispute, donation_mark_unpaid, donation_record_payment, donation_record_refund
+from .payments import (
+    DonationError,
+    donation_flag_dispute,
+    donation_mark_unpaid,
+    donation_record_payment,
+    donation_record_refund,
+)
 from .plans import plan_activate, plan_cancel, plan_gift_create
 
 log = logging.getLogger(__name__)
@@ -37,6 +45,10 @@ SIGNATURE_TOLERANCE_SECONDS = 300
 
 class WebhookSignatureError(ValueError):
     """The request is not a genuine, fresh event from our payment gateway."""
+
+
+class WebhookPayloadError(ValueError):
+    """A genuinely signed body that is not an event we can read (no id, type or data object)."""
 
 
 @dataclass(frozen=True)
@@ -56,9 +68,18 @@ def webhook_receive(*, payload: bytes, signature: str) -> str:
         raise WebhookSignatureError("missing signature or webhook secret")
     try:
         stripe.Webhook.construct_event(payload, signature, secret, tolerance=SIGNATURE_TOLERANCE_SECONDS)
-    except (stripe.SignatureVerificationError, ValueError) as error:
+    except stripe.SignatureVerificationError as error:
         raise WebhookSignatureError(str(error)) from error
-    return event_process(json.loads(payload))
+    except (ValueError, AttributeError, TypeError) as error:  # verified, but not a JSON object
+        raise WebhookPayloadError("the body is not a Stripe event") from error
+    try:
+        event = json.loads(payload)
+    except ValueError as error:
+        raise WebhookPayloadError("the body is not JSON") from error
+    if not (isinstance(event, dict) and isinstance(event.get("id"), str) and isinstance(event.get("type"), str)
+            and isinstance((event.get("data") or {}).get("object"), dict)):
+        raise WebhookPayloadError("the body is not a Stripe event")
+    return event_process(event)
 
 
 def event_process(event: dict) -> str:
@@ -80,7 +101,14 @@ def _apply(event: dict) -> Outcome:
     if handler is None:
         log.info("webhook: event type %s (%s) is not handled", event.get("type"), event.get("id"))
         return Outcome(WebhookEventStatus.IGNORED, note="未处理的事件类型")
-    return handler(event, event["data"]["object"])
+    try:
+        with transaction.atomic():
+            return handler(event, event["data"]["object"])
+    except DonationError as error:
+        # Our rules refuse it (a refund of a reversed gift, say): retrying cannot help, so it is kept, marked
+        # ignored with the reason, for finance to see under 支付事件 — not answered with a 500 for ever.
+        log.error("webhook: event %s (%s) refused: %s", event.get("id"), event.get("type"), error)
+        return Outcome(WebhookEventStatus.IGNORED, note=f"被业务规则拒绝:{error}")
 
 
 def _save_outcome(record: WebhookEvent, outcome: Outcome) -> None:
@@ -95,10 +123,14 @@ def _replay_waiting(*keys: str) -> None:
     if not keys:
         return
     waiting = WebhookEvent.objects.select_for_update().filter(status=WebhookEventStatus.DEFERRED, waits_for__in=keys)
-    for record in waiting.order_by("received_at", "pk"):
-        outcome = _apply(record.payload)
-        if outcome.status != WebhookEventStatus.DEFERRED:
-            _save_outcome(record, outcome)
+    for record in list(waiting.order_by("received_at", "pk")):
+        # Taken off the waiting list before it is applied: its own handler replays the same keys (a renewal
+        # waits for its subscription, then replays events waiting for that subscription), and a nested replay
+        # may already have applied it.
+        taken = WebhookEvent.objects.filter(pk=record.pk, status=WebhookEventStatus.DEFERRED)
+        if not taken.update(status=WebhookEventStatus.PROCESSED):
+            continue
+        _save_outcome(record, _apply(record.payload))
 
 
 def _donation(*, public_id: str = "", **ids: str) -> Donation | None:
