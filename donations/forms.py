@@ -48,6 +48,10 @@ class DonationForm(forms.Form):
              "inputmode": "decimal"}
         )
 
+    def detail_fields(self):
+        """The fields after the amount and frequency, in order (the template lays those two out itself)."""
+        return [self[name] for name in ("is_anonymous", "display_name", "message", "phone", "email")]
+
     def clean_display_name(self) -> str:
         name = self.cleaned_data["display_name"].strip()
         try:
@@ -59,6 +63,11 @@ class DonationForm(forms.Form):
     def clean(self):
         data = super().clean()
         choice, custom = data.get("amount_choice"), data.get("custom_amount")
+        if choice not in (OTHER, "", None) and custom is not None and custom != Decimal(choice):
+            # Two different amounts: charging either could surprise the donor, so ask.
+            self.add_error("custom_amount", _("You chose ¥%(preset)s and typed ¥%(typed)s: please keep only one.")
+                           % {"preset": choice, "typed": custom})
+            return data
         amount = custom if choice in (OTHER, "", None) else Decimal(choice)
         if amount is None:
             self.add_error("custom_amount", _("Choose an amount or enter one."))

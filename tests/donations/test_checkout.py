@@ -132,3 +132,13 @@ def test_gift_and_key_are_committed_before_the_gateway_is_called(client, project
     assert donation.status == DonationStatus.PENDING
     assert str(donation.idempotency_key) == asked[0].idempotency_key
     assert donation.stripe_checkout_session_id is None
+
+
+def test_a_preset_and_a_different_typed_amount_are_refused_not_guessed(client, project):
+    response = client.post(f"/donations/give/{project.code}/",
+                           {"amount_choice": "100", "custom_amount": "88", "frequency": "once"})
+    assert response.status_code == 200
+    assert Donation.objects.count() == 0
+    same = client.post(f"/donations/give/{project.code}/",
+                       {"amount_choice": "100", "custom_amount": "100", "frequency": "once"})
+    assert same.status_code == 302 and Donation.objects.get().requested_amount == 100
