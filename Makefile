@@ -9,9 +9,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test bootstrap bootstrap-test system-deps system-deps-test messages db keys demo admin lint serve-prod clean
+.PHONY: run test bootstrap bootstrap-test system-deps system-deps-test messages db keys fonts demo admin lint serve-prod clean
 
-run: bootstrap db keys demo admin ## Set up everything and serve on http://127.0.0.1:8000 (admin at /admin/)
+run: bootstrap db keys fonts demo admin ## Set up everything and serve on http://127.0.0.1:8000 (admin at /admin/)
 	@echo ">> serving on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
@@ -45,6 +45,9 @@ db: $(STAMP) var
 keys: $(STAMP) var
 	@$(PY) manage.py ledger_keygen
 
+fonts: $(STAMP) var ## Build the receipt PDFs' Chinese fonts under var/fonts/ once (~30 s; skipped when present)
+	$(PY) manage.py prepare_receipt_fonts
+
 demo: db keys
 	$(PY) manage.py load_demo
 
@@ -55,7 +58,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
 
-serve-prod: bootstrap ## Serve with gunicorn and production settings (needs SECRET_KEY, ALLOWED_HOSTS)
+serve-prod: bootstrap fonts ## Serve with gunicorn and production settings (needs SECRET_KEY, ALLOWED_HOSTS)
 	DJANGO_SETTINGS_MODULE=charity.settings.production $(PY) manage.py collectstatic --noinput -v0
 	DJANGO_SETTINGS_MODULE=charity.settings.production $(VENV)/bin/gunicorn charity.wsgi --bind $(HOST):$(PORT) --workers 3
 
