@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.core.exceptions import ValidationError
 
 # GB 32100-2015 统一社会信用代码: 18 characters from this alphabet (no I, O, S, V, Z); the last is a check character.
@@ -29,3 +31,12 @@ def validate_mobile(value: str) -> None:
         digits = digits[3:]
     if not (len(digits) == 11 and digits.isdigit() and digits[0] == "1"):
         raise ValidationError("请输入 11 位手机号码。", code="mobile")
+
+
+def is_uuid(value: str) -> bool:
+    """Is ``value`` a UUID (a gift's public id)? Gateway metadata is not trusted to be one."""
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True

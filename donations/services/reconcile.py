@@ -16,7 +16,6 @@ Rules:
 from __future__ import annotations
 
 import logging
-import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -28,6 +27,7 @@ from donations.gateways import events as ev
 from donations.gateways import sandbox_enabled
 from donations.gateways.stripe_gateway import events_since
 from donations.models import Channel, Donation, MonthlyPlan, WebhookEvent, WebhookEventStatus
+from donations.validators import is_uuid
 
 from .webhooks import DUPLICATE, event_process
 
@@ -183,7 +183,7 @@ def _local_gift(payment: StripePayment) -> Donation | None:
     field_name = "stripe_checkout_session_id" if payment.kind == SESSION else "stripe_invoice_id"
     gifts = Donation.objects.select_related("project")
     donation = gifts.filter(**{field_name: payment.stripe_id}).first()
-    if donation is None and not payment.renewal and _is_uuid(payment.donation_ref):
+    if donation is None and not payment.renewal and is_uuid(payment.donation_ref):
         donation = gifts.filter(public_id=payment.donation_ref).first()
     return donation
 
@@ -206,10 +206,3 @@ def _unknown_to_stripe(payments: dict[tuple[str, str], StripePayment], *, receiv
         if donation.stripe_checkout_session_id not in sessions and donation.stripe_invoice_id not in invoices
     ]
 
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -29,6 +28,7 @@ from django.utils import timezone
 from donations.gateways import events as ev
 from donations.gateways import webhook_secret
 from donations.models import Donation, DonationStatus, MonthlyPlan, WebhookEvent, WebhookEventStatus
+from donations.validators import is_uuid
 
 from .payments import (
     DonationError,
@@ -135,20 +135,13 @@ def _replay_waiting(*keys: str) -> None:
 
 def _donation(*, public_id: str = "", **ids: str) -> Donation | None:
     query = Q(pk__in=[])
-    if public_id and _is_uuid(public_id):
+    if public_id and is_uuid(public_id):
         query |= Q(public_id=public_id)
     for field, value in ids.items():
         if value:
             query |= Q(**{field: value})
     return Donation.objects.filter(query).select_related("plan").first()
 
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 # --- handlers ------------------------------------------------------------------------------------

@@ -16,10 +16,10 @@ from playwright.sync_api import Locator, Page, expect
 
 from cms.models import ProjectPage
 from projects.models import Status
+from tests.e2e.keyboard import tab_to
 
 pytestmark = pytest.mark.e2e
 
-MAX_TABS = 60
 PHONE = "13912345678"
 SERIAL = re.compile(r"^JZ\d{4}-\d{6}$")
 # Chinese labels end in full-width brackets and punctuation: matched loosely, by their words.
@@ -136,13 +136,6 @@ def test_an_anonymous_gift_shows_as_anonymous_on_the_wall(project: ProjectUnderT
     assert "不想留名的人" not in page.content()
 
 
-def _tab_to(page: Page, selector: str) -> None:
-    for _ in range(MAX_TABS):
-        page.keyboard.press("Tab")
-        if page.evaluate(f"document.activeElement.matches({selector!r})"):
-            return
-    pytest.fail(f"{selector} cannot be reached with Tab")
-
 
 def test_the_donate_form_works_with_the_keyboard_alone(project: ProjectUnderTest, page: Page):
     first, second = (_preset_label(amount) for amount in project.presets[:2])
@@ -154,7 +147,7 @@ def test_the_donate_form_works_with_the_keyboard_alone(project: ProjectUnderTest
     expect(donate.get_by_role("radio", name="其他金额", exact=True)).to_be_enabled()
     expect(donate.get_by_role("group", name="金额")).to_be_visible()
 
-    _tab_to(page, ".donate-form input[name='amount_choice']")
+    tab_to(page, ".donate-form input[name='amount_choice']")
     expect(donate.get_by_role("radio", name=first, exact=True)).to_be_focused()
     pill = donate.locator(".donate-form__preset").filter(has=page.get_by_role("radio", name=first, exact=True))
     assert pill.evaluate("el => getComputedStyle(el).outlineStyle") != "none", "the focused pill shows a ring"
@@ -167,7 +160,7 @@ def test_the_donate_form_works_with_the_keyboard_alone(project: ProjectUnderTest
     expect(chosen).to_be_checked()
     expect(pill.locator("input")).not_to_be_checked()
 
-    _tab_to(page, ".donate-form button[type='submit']")
+    tab_to(page, ".donate-form button[type='submit']")
     expect(donate.get_by_role("button", name="我要捐款")).to_be_focused()
     page.keyboard.press("Enter")
 

@@ -5,18 +5,12 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.keyboard import tab_to
+
 pytestmark = pytest.mark.e2e
 
-MAX_TABS = 60
 MAX_ARROWS = 80
 
-
-def _tab_to(page: Page, selector: str) -> None:
-    for _ in range(MAX_TABS):
-        page.keyboard.press("Tab")
-        if page.evaluate(f"document.activeElement.matches({selector!r})"):
-            return
-    pytest.fail(f"{selector} cannot be reached with Tab")
 
 
 def test_the_ledger_table_scrolls_in_its_region_not_the_page(page: Page, demo_url: str):
@@ -32,7 +26,7 @@ def test_the_ledger_table_scrolls_in_its_region_not_the_page(page: Page, demo_ur
     root = page.locator(".ledger-sth code.hash").first
     assert root.bounding_box()["width"] <= 390
 
-    _tab_to(page, ".table-scroll[aria-labelledby='entries-heading']")
+    tab_to(page, ".table-scroll[aria-labelledby='entries-heading']")
     assert region.evaluate("el => getComputedStyle(el).outlineStyle") != "none", "focus is visible"
     proof = region.get_by_role("link", name="证明").first
     expect(proof).not_to_be_in_viewport()
