@@ -87,7 +87,8 @@ def event_process(event: dict) -> str:
     with transaction.atomic():
         record, created = WebhookEvent.objects.get_or_create(
             event_id=event["id"],
-            defaults={"type": event.get("type", ""), "payload": event, "status": WebhookEventStatus.PROCESSED},
+            defaults={"type": event.get("type", ""), "payload": event, "status": WebhookEventStatus.PROCESSED,
+                      "processed_at": timezone.now()},
         )
         if not created:
             return DUPLICATE
@@ -112,6 +113,8 @@ def _apply(event: dict) -> Outcome:
 
 
 def _save_outcome(record: WebhookEvent, outcome: Outcome) -> None:
+    if outcome == Outcome(WebhookEventStatus.PROCESSED) and record.processed_at is not None:
+        return  # stored as processed already: one statement less while the ledger is locked
     record.status, record.waits_for, record.note = outcome.status, outcome.waits_for, outcome.note[:255]
     record.processed_at = timezone.now() if outcome.status != WebhookEventStatus.DEFERRED else None
     record.save(update_fields=["status", "waits_for", "note", "processed_at"])
