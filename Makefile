@@ -60,7 +60,7 @@ lint: $(STAMP)
 
 serve-prod: bootstrap fonts ## Serve with gunicorn and production settings (needs SECRET_KEY, ALLOWED_HOSTS)
 	DJANGO_SETTINGS_MODULE=charity.settings.production $(PY) manage.py collectstatic --noinput -v0
-	DJANGO_SETTINGS_MODULE=charity.settings.production $(VENV)/bin/gunicorn charity.wsgi --bind $(HOST):$(PORT) --workers 2 --worker-class gthread --threads 4
+	DJANGO_SETTINGS_MODULE=charity.settings.production $(VENV)/bin/gunicorn charity.wsgi --bind $(HOST):$(PORT) --workers 5
 
 clean:
 	rm -rf $(VENV) var/static
