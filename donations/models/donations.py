@@ -9,28 +9,30 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import pgettext_lazy
 
 from ledger.money import amount_field, currency_field
 
 
 class Channel(models.TextChoices):
-    ONLINE = "online", "在线支付"
-    BANK = "bank", "银行转账"
-    CASH = "cash", "现金"
-    IN_KIND = "in_kind", "物资捐赠"
+    # Shown to donors in both languages (zh_Hans translations in charity/locale: 在线支付, 银行转账, 现金, 物资捐赠).
+    ONLINE = "online", pgettext_lazy("donation channel", "Online payment")
+    BANK = "bank", pgettext_lazy("donation channel", "Bank transfer")
+    CASH = "cash", pgettext_lazy("donation channel", "Cash")
+    IN_KIND = "in_kind", pgettext_lazy("donation channel", "In-kind gift")
 
 
 OFFLINE_CHANNELS = (Channel.BANK, Channel.CASH, Channel.IN_KIND)
 
 
 class DonationStatus(models.TextChoices):
-    PENDING = "pending", "待支付"
-    SUCCEEDED = "succeeded", "已到账"
-    PARTIALLY_REFUNDED = "partially_refunded", "部分退款"
-    REFUNDED = "refunded", "已全额退款"
-    FAILED = "failed", "支付失败"
-    EXPIRED = "expired", "已过期"
-    REVERSED = "reversed", "已冲正"
+    PENDING = "pending", pgettext_lazy("donation status", "Awaiting payment")
+    SUCCEEDED = "succeeded", pgettext_lazy("donation status", "Received")
+    PARTIALLY_REFUNDED = "partially_refunded", pgettext_lazy("donation status", "Partly refunded")
+    REFUNDED = "refunded", pgettext_lazy("donation status", "Refunded in full")
+    FAILED = "failed", pgettext_lazy("donation status", "Payment failed")
+    EXPIRED = "expired", pgettext_lazy("donation status", "Expired")
+    REVERSED = "reversed", pgettext_lazy("donation status", "Reversed")
 
 
 STATUS_TRANSITIONS: dict[str, frozenset[str]] = {

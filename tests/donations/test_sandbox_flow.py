@@ -7,6 +7,7 @@ import pytest
 from django.core import mail
 
 from donations.models import Donation, DonationStatus
+from donations.tokens import receipt_token
 from ledger.models import Transaction
 from ledger.selectors import fund_figures
 
@@ -64,3 +65,14 @@ def test_sandbox_monthly_gift_records_first_payment_once(client, project):
     assert donation.stripe_invoice_id
     assert Transaction.objects.count() == 1
     assert fund_figures("XT100").raised == Decimal("30.00")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_receipt_shows_status_and_channel_in_the_page_language(client, project):
+    client.post(_give(client, project)["Location"], {"action": "pay", "method": "card"})
+    token = receipt_token(Donation.objects.get())
+    chinese = client.get(f"/donations/receipt/{token}/").content.decode()
+    english = client.get(f"/en/donations/receipt/{token}/").content.decode()
+    assert "已到账" in chinese and "在线支付" in chinese
+    assert "Received" in english and "Online payment" in english
+    assert "已到账" not in english and "在线支付" not in english

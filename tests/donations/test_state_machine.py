@@ -45,8 +45,9 @@ def test_illegal_move_raises_and_changes_nothing(source, target):
         donation.set_status(target)
     assert donation.status == source
     # The message names both statuses in Chinese, for staff.
-    assert DonationStatus(source).label in str(raised.value)
-    assert DonationStatus(target).label in str(raised.value)
+    assert str(DonationStatus(source).label) in str(raised.value)
+    assert str(DonationStatus(target).label) in str(raised.value)
+    assert "已到账" in str(IllegalTransitionError("succeeded", "pending"))  # the Chinese labels, for staff
 
 
 # -- database constraints -------------------------------------------------------------------------------------
