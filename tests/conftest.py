@@ -4,6 +4,7 @@ deselected (not silently passed) when the suite runs on SQLite."""
 import pytest
 from django.core.cache import caches
 from django.db import connection
+from django.utils import translation
 
 from charity.demo.loader import load_demo
 
@@ -38,6 +39,14 @@ def pytest_report_header(config):
 def demo_site(db):
     """The demo charity, loaded exactly as `make run` loads it."""
     load_demo()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request to /en/ leaves English active in the thread that served it; the next test starts in the site's
+    default language again."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

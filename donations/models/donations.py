@@ -9,6 +9,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import pgettext_lazy
 
 from ledger.money import amount_field, currency_field
@@ -59,9 +60,9 @@ class ValuationBasis(models.TextChoices):
 
 class IllegalTransitionError(ValueError):
     def __init__(self, current: str, target: str):
-        super().__init__(
-            f"捐赠状态不能从「{DonationStatus(current).label}」变为「{DonationStatus(target).label}」。"
-        )
+        with translation.override("zh-hans"):  # a message for staff: Chinese whatever the request's language
+            current_label, target_label = str(DonationStatus(current).label), str(DonationStatus(target).label)
+        super().__init__(f"捐赠状态不能从「{current_label}」变为「{target_label}」。")
 
 
 def _unique_id(verbose_name: str) -> models.CharField:
