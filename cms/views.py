@@ -130,7 +130,7 @@ def _tree_head() -> dict | None:
         return None
     return {
         "tree_size": head.tree_size,
-        "published": datetime.fromtimestamp(head.timestamp_ms / 1000, tz=UTC),
+        "published": head.signed_at,
         "timestamp_ms": head.timestamp_ms,
         "root_hex": bytes(head.root_hash).hex(),
         "root_b64": base64.b64encode(bytes(head.root_hash)).decode(),

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from django.apps import apps
+from django.conf import settings
 from django.db.models import Q, Sum
 
 from ledger.models import Leg, Side, Transaction
@@ -17,7 +19,7 @@ from ledger.selectors import InclusionCheck, inclusion_check
 from projects.models import Project
 
 from .models import Donation, DonationRefund
-from .models.donations import RECEIVED_STATUSES, DonationStatus
+from .models.donations import RECEIVED_STATUSES
 
 ZERO = Decimal("0.00")
 
@@ -122,16 +124,9 @@ def donation_inclusion(donation: Donation) -> InclusionCheck | None:
     return inclusion_check(donation.transaction.sequence)
 
 
-def donation_is_final(donation: Donation) -> bool:
-    return donation.status != DonationStatus.PENDING
-
-
 def organisation_name(request=None) -> str:
     """The charity's name from the site's 机构信息 setting (a presentation setting kept by ``cms``; read by
     name so that this app does not import the presentation layer)."""
-    from django.apps import apps
-    from django.conf import settings
-
     model = apps.get_model("cms", "OrganisationSettings")
     try:
         return model.for_request(request).name if request is not None else model.objects.first().name
@@ -159,19 +154,13 @@ def receipt_data(donation: Donation, *, verify_url: str, organisation: str):
         leaf_index=donation.transaction_id,
         tree_size=head.tree_size if head else None,
         tree_root_hex=bytes(head.root_hash).hex() if head else "",
-        tree_head_at=_head_time(head) if head else None,
+        tree_head_at=head.signed_at if head else None,
         official_code=donation.official_receipt_code,
         official_number=donation.official_receipt_number,
         official_check=donation.official_receipt_check,
         in_kind_summary=_in_kind_summary(donation),
         is_demo=donation.is_sandbox,
     )
-
-
-def _head_time(head) -> datetime:
-    from datetime import UTC
-
-    return datetime.fromtimestamp(head.timestamp_ms / 1000, tz=UTC)
 
 
 def _in_kind_summary(donation: Donation) -> str:

@@ -35,15 +35,12 @@ def give(request: HttpRequest, code: str | None = None) -> HttpResponse:
     project = get_object_or_404(Project, code=code) if code else None
     form = DonationForm(request.POST or None, presets=project.preset_amounts if project else None)
     if request.method == "POST" and form.is_valid():
-        if project is not None and not project.is_active:
-            form.add_error(None, _("This project has closed and no longer takes gifts."))
+        try:
+            result = donation_checkout_start(data=_form_data(form, project), return_urls=_return_urls(request))
+        except DonationError as error:
+            form.add_error(None, str(error))  # the service holds the rules: closed project, amount limits
         else:
-            try:
-                result = donation_checkout_start(data=_form_data(form, project), return_urls=_return_urls(request))
-            except DonationError as error:
-                form.add_error(None, str(error))
-            else:
-                return HttpResponseRedirect(result.redirect_url)
+            return HttpResponseRedirect(result.redirect_url)
     return render(request, "donations/give.html", {"form": form, "project": project, "sandbox": sandbox_enabled()})
 
 

@@ -195,4 +195,5 @@ class Donation(models.Model):
 
     @property
     def is_received(self) -> bool:
+        """Money came in (it may since have been refunded): refunds and official receipts apply."""
         return self.status in RECEIVED_STATUSES or self.status == DonationStatus.REFUNDED

@@ -17,7 +17,6 @@ from django.db import transaction
 from django.db.models import Sum
 
 from donations.models import Donation, DonationRefund, DonationStatus
-from donations.models.donations import RECEIVED_STATUSES
 
 from . import ledger_postings
 from .receipts import receipt_serial_assign
@@ -73,6 +72,18 @@ def donation_record_payment(
     return donation
 
 
+def donation_record_ids(
+    *, donation: Donation, payment_intent_id: str = "", charge_id: str = "", invoice_id: str = "", session_id: str = ""
+) -> Donation:
+    """Remember gateway ids learnt from an event, never overwriting one already known (whatever the status)."""
+    with transaction.atomic():
+        donation = _locked(donation)
+        filled = _fill_ids(donation, payment_intent_id, charge_id, invoice_id, session_id)
+        if filled:
+            donation.save(update_fields=[*filled, "updated_at"])
+    return donation
+
+
 def donation_mark_unpaid(*, donation: Donation, status: str) -> Donation:
     """pending → failed or expired. A gift that was already paid is left alone (events arrive out of order)."""
     with transaction.atomic():
@@ -90,7 +101,7 @@ def donation_record_refund(*, donation: Donation, refunded_total: Decimal, key: 
     repeated or stale ``charge.refunded`` posts nothing. Returns the amount refunded by this call."""
     with transaction.atomic():
         donation = _locked(donation)
-        if donation.status not in (*RECEIVED_STATUSES, DonationStatus.REFUNDED):
+        if not donation.is_received:
             raise DonationError(f"捐赠 {donation} 尚未到账,不能退款。")
         already = donation.refunds.aggregate(total=Sum("amount"))["total"] or Decimal("0")
         delta = min(refunded_total, donation.amount) - already

@@ -10,7 +10,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from donations.models import Donation, ReceiptCounter
-from donations.models.donations import RECEIVED_STATUSES, DonationStatus
 
 OFFICIAL_DIGITS = re.compile(r"^\d{6,20}$")
 OFFICIAL_CHECK = re.compile(r"^[0-9A-Za-z]{4,20}$")
@@ -53,7 +52,7 @@ def donation_record_official_receipt(*, donation: Donation, code: str, number: s
         raise ValidationError(errors)
     with transaction.atomic():
         donation = Donation.objects.select_for_update().get(pk=donation.pk)
-        if donation.status not in (*RECEIVED_STATUSES, DonationStatus.REFUNDED):
+        if not donation.is_received:
             raise ValidationError("只有已到账的捐赠才能登记公益事业捐赠票据。")
         donation.official_receipt_code, donation.official_receipt_number = code, number
         donation.official_receipt_check = check

@@ -34,6 +34,7 @@ from .payments import (
     DonationError,
     donation_flag_dispute,
     donation_mark_unpaid,
+    donation_record_ids,
     donation_record_payment,
     donation_record_refund,
 )
@@ -157,7 +158,7 @@ def on_session_paid(event: dict, obj: dict) -> Outcome:
         return Outcome(WebhookEventStatus.IGNORED, note="不是本系统发起的 Checkout")
     if not s.paid:
         # Paid later by an asynchronous method: async_payment_succeeded / _failed will follow.
-        donation_record_ids(donation, checkout_session_id=s.session_id, payment_intent_id=s.payment_intent_id)
+        donation_record_ids(donation=donation, session_id=s.session_id, payment_intent_id=s.payment_intent_id)
         return Outcome(WebhookEventStatus.PROCESSED, note="等待异步支付结果")
     if s.subscription_id and donation.plan_id:
         plan_activate(plan=donation.plan, subscription_id=s.subscription_id)
@@ -219,7 +220,7 @@ def on_charge_refunded(event: dict, obj: dict) -> Outcome:
         return Outcome(WebhookEventStatus.DEFERRED, waits_for=c.payment_intent_id or c.charge_id, note="付款尚未确认")
     if donation.status in (DonationStatus.FAILED, DonationStatus.EXPIRED):
         return Outcome(WebhookEventStatus.IGNORED, note="捐赠未到账,无需退款记账")
-    donation_record_ids(donation, charge_id=c.charge_id)
+    donation_record_ids(donation=donation, charge_id=c.charge_id)
     key = f"stripe:{c.charge_id}:refunded:{c.refunded_total}"
     donation_record_refund(donation=donation, refunded_total=c.refunded_total, key=key, at=ev.event_time(event))
     return Outcome(WebhookEventStatus.PROCESSED)
@@ -241,14 +242,6 @@ def on_subscription_deleted(event: dict, obj: dict) -> Outcome:
         return Outcome(WebhookEventStatus.DEFERRED, waits_for=sub.subscription_id, note="月捐计划尚未建立")
     plan_cancel(plan=plan, at=ev.event_time(event))
     return Outcome(WebhookEventStatus.PROCESSED)
-
-
-def donation_record_ids(donation: Donation, **ids: str) -> None:
-    """Remember gateway ids learnt from an event (never overwriting one already known)."""
-    fields = {f"stripe_{name}": value for name, value in ids.items() if value}
-    changed = [f for f, v in fields.items() if not getattr(donation, f)]
-    if changed:
-        Donation.objects.filter(pk=donation.pk).update(**{f: fields[f] for f in changed})
 
 
 HANDLERS: dict[str, Callable[[dict, dict], Outcome]] = {

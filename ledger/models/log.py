@@ -1,5 +1,7 @@
 """The public Merkle log's storage: complete-subtree hashes and signed tree heads (RFC 9162 §2.1, RFC 6962 §3.5)."""
 
+from datetime import UTC, datetime
+
 from django.db import models
 from django.db.models import Q
 
@@ -45,3 +47,8 @@ class TreeHead(AppendOnlyModel):
             models.CheckConstraint(condition=Q(tree_size__gte=0), name="ledger_treehead_size_non_negative"),
             models.UniqueConstraint(fields=["tree_size", "timestamp_ms"], name="ledger_treehead_unique"),
         ]
+
+    @property
+    def signed_at(self) -> datetime:
+        """The signed timestamp (milliseconds since the epoch) as an aware datetime."""
+        return datetime.fromtimestamp(self.timestamp_ms / 1000, tz=UTC)
