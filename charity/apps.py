@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class CharityConfig(AppConfig):
@@ -6,3 +7,8 @@ class CharityConfig(AppConfig):
 
     name = "charity"
     verbose_name = "慈善总会"
+
+    def ready(self):
+        from charity.groups import groups_ensure_after_migrate
+
+        post_migrate.connect(groups_ensure_after_migrate, dispatch_uid="charity.groups_ensure")

@@ -17,6 +17,7 @@ from ledger.models import Leg, Side, Transaction
 from ledger.money import quantize
 from ledger.selectors import InclusionCheck, inclusion_check
 from projects.models import Project
+from projects.selectors.disbursements import TracedDisbursement, fund_spending_between
 
 from .models import Donation, DonationRefund
 from .models.donations import RECEIVED_STATUSES
@@ -49,11 +50,14 @@ def gift_figures_many(donations: Iterable[Donation]) -> dict[int, GiftFigures]:
     tx_ids = [d.transaction_id for d in donations]
     received = dict(
         Leg.objects.filter(transaction_id__in=tx_ids, side=Side.CREDIT)
-        .values("transaction_id").annotate(total=Sum("amount")).values_list("transaction_id", "total")
+        .values("transaction_id")
+        .annotate(total=Sum("amount"))
+        .values_list("transaction_id", "total")
     )
     refunded = dict(
         DonationRefund.objects.filter(donation__in=donations)
-        .values("donation_id").annotate(total=Sum("transaction__legs__amount", filter=_debit_legs()))
+        .values("donation_id")
+        .annotate(total=Sum("transaction__legs__amount", filter=_debit_legs()))
         .values_list("donation_id", "total")
     )
     reversed_ids = set(Transaction.objects.filter(reverses_id__in=tx_ids).values_list("reverses_id", flat=True))
@@ -91,6 +95,40 @@ def donor_wall(project: Project | None, *, limit: int = 20) -> list[WallEntry]:
         for g in gifts
         if g.pk in figures
     ]
+
+
+@dataclass(frozen=True)
+class GiftTracing:
+    """善款去向: what a restricted gift paid for so far (first in, first out within its fund)."""
+
+    kept: Decimal
+    traced: list[TracedDisbursement]
+
+    @property
+    def spent(self) -> Decimal:
+        return sum((t.share for t in self.traced), ZERO)
+
+    @property
+    def unspent(self) -> Decimal:
+        return self.kept - self.spent
+
+
+def gift_tracing(donation: Donation) -> GiftTracing | None:
+    """The gift's interval among its fund's gifts, in order received (received_at, then id) and net of refunds,
+    matched against the fund's paid disbursements in order paid (``projects.selectors.fund_spending_between``).
+    None for the general fund (unrestricted money is used as a whole) and for a gift not (or no longer) received."""
+    if donation.project_id is None or donation.status not in RECEIVED_STATUSES:
+        return None
+    figures = gift_figures(donation)
+    if figures is None:
+        return None
+    earlier = Donation.objects.filter(project_id=donation.project_id, status__in=RECEIVED_STATUSES).filter(
+        Q(received_at__lt=donation.received_at) | Q(received_at=donation.received_at, pk__lt=donation.pk)
+    )
+    gross = earlier.aggregate(total=Sum("amount"))["total"] or ZERO
+    refunded = DonationRefund.objects.filter(donation__in=earlier).aggregate(total=Sum("amount"))["total"] or ZERO
+    start = gross - refunded
+    return GiftTracing(kept=figures.kept, traced=fund_spending_between(donation.project, start, start + figures.kept))
 
 
 def donation_lookup(*, serial: str, contact: str) -> Donation | None:

@@ -159,6 +159,16 @@ LEDGER_PSEUDONYM_KEY = env.str("LEDGER_PSEUDONYM_KEY", default="")  # dev.py and
 LEDGER_TRUSTED_PUBLIC_KEYS = env.list("LEDGER_TRUSTED_PUBLIC_KEYS", default=[])
 LEDGER_PAGE_SIZE = 1000  # get-entries returns at most this many entries per request
 
+# Beneficiaries' ID numbers, phones and bank accounts are encrypted at rest (Fernet) with a key derived from
+# PERSONAL_DATA_KEY, and a keyed hash (HMAC-SHA-256, a second derived key) sits beside each for duplicate checks
+# and search. Old keys stay listed in PERSONAL_DATA_OLD_KEYS after a rotation so earlier values still decrypt.
+PERSONAL_DATA_KEY = env.str("PERSONAL_DATA_KEY", default="")  # dev.py and test.py set their own
+PERSONAL_DATA_OLD_KEYS = env.list("PERSONAL_DATA_OLD_KEYS", default=[])
+# Disbursements: above this amount (yuan) two distinct approvers are needed (双人审批).
+DISBURSEMENT_DUAL_APPROVAL_AMOUNT = Decimal(env.str("DISBURSEMENT_DUAL_APPROVAL_AMOUNT", default="50000.00"))
+# Audit check: one person (by ID hash) receiving from several projects above this yearly total (yuan).
+AUDIT_MULTI_PROJECT_YEARLY_TOTAL = Decimal(env.str("AUDIT_MULTI_PROJECT_YEARLY_TOTAL", default="20000.00"))
+
 # Donations and payments. Stripe is switched on by STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET; without them the
 # local sandbox gateway (测试支付) takes the payment, signing its events with SANDBOX_WEBHOOK_SECRET.
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")

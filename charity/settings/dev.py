@@ -8,6 +8,7 @@ DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-do-not-use-in-production")  # noqa: S105
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 LEDGER_PSEUDONYM_KEY = env.str("LEDGER_PSEUDONYM_KEY", default="dev-only-pseudonym-key")
+PERSONAL_DATA_KEY = env.str("PERSONAL_DATA_KEY", default="dev-only-personal-data-key")
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
 # Static files straight from the apps' folders (no collectstatic needed while developing).

@@ -51,6 +51,9 @@ else:
             f"LEDGER_SIGNING_KEY_FILE {LEDGER_SIGNING_KEY_FILE} cannot be read ({error}). 无法读取账本签名密钥文件。"
         ) from error
 LEDGER_PSEUDONYM_KEY = _required("LEDGER_PSEUDONYM_KEY", "a long random string; keep it stable")
+PERSONAL_DATA_KEY = _required(
+    "PERSONAL_DATA_KEY", "a long random string that encrypts beneficiaries' ID numbers, phones and bank accounts"
+)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[f"https://{h}" for h in ALLOWED_HOSTS])
 
 STORAGES = {

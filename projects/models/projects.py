@@ -39,6 +39,7 @@ STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 ACTIVE_STATUSES = (Status.FUNDRAISING, Status.IMPLEMENTING)
 
+
 def validate_presets(value: str) -> None:
     """捐赠金额选项: up to six amounts in yuan, comma-separated (50,100,500)."""
     try:

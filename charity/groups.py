@@ -1,0 +1,143 @@
+"""Staff groups with least privilege (最小权限), created or brought up to date after every ``migrate``.
+
+| group | does | never |
+|---|---|---|
+| 项目官员 | registers beneficiaries and enrolments, drafts and submits disbursements and batches | approves, pays |
+| 审核人 | approves or returns what others submitted; reads the 民生监察 report | drafts, pays, records gifts |
+| 财务 | pays approved ones (reveals the bank account, logged), reverses paid ones, records gifts | approves |
+| 审计 | reads everything, reveals a beneficiary's full data (logged) | changes anything |
+| 编辑 | edits and publishes pages, images and documents | sees beneficiaries, disbursements or donors |
+
+A group's permissions are reset to exactly this list each time, so a permission granted by hand to a group is
+taken back at the next deploy: give it to a person or change this table.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from django.db.models import Q
+
+ADMIN = ["wagtailadmin.access_admin"]
+READ_PROJECTS = [
+    "projects.view_project",
+    "projects.view_beneficiary",
+    "projects.view_enrolment",
+    "projects.view_publicationconsent",
+    "projects.view_disbursement",
+    "projects.view_disbursementbatch",
+    "projects.view_approval",
+]
+
+GROUP_PERMISSIONS: dict[str, list[str]] = {
+    "项目官员": [
+        *ADMIN,
+        *READ_PROJECTS,
+        "projects.add_beneficiary",
+        "projects.change_beneficiary",
+        "projects.reveal_beneficiary",
+        "projects.add_publicationconsent",
+        "projects.change_publicationconsent",
+        "projects.add_enrolment",
+        "projects.change_enrolment",
+        "projects.add_disbursement",
+        "projects.change_disbursement",
+        "projects.submit_disbursement",
+        "projects.add_disbursementbatch",
+        "projects.change_disbursementbatch",
+        "wagtaildocs.add_document",
+        "wagtaildocs.change_document",
+        "wagtaildocs.choose_document",
+    ],
+    "审核人": [*ADMIN, *READ_PROJECTS, "projects.approve_disbursement", "projects.view_audit_checks"],
+    "财务": [
+        *ADMIN,
+        *READ_PROJECTS,
+        "projects.pay_disbursement",
+        "projects.reverse_disbursement",
+        "projects.reveal_beneficiary",  # the bank account to pay into; every reveal is logged
+        "donations.add_donation",
+        "donations.change_donation",
+        "donations.view_donation",
+        "donations.add_donor",
+        "donations.change_donor",
+        "donations.view_donor",
+        "donations.view_monthlyplan",
+        "donations.view_webhookevent",
+    ],
+    "审计": [*ADMIN, "projects.reveal_beneficiary", "projects.view_audit_checks"],  # + every view_* (below)
+    "编辑": [
+        *ADMIN,
+        "wagtailimages.add_image",
+        "wagtailimages.change_image",
+        "wagtailimages.choose_image",
+        "wagtaildocs.add_document",
+        "wagtaildocs.change_document",
+        "wagtaildocs.choose_document",
+    ],
+}
+AUDITOR_READS = ["projects", "donations", "ledger"]  # every view_* permission of these apps
+PAGE_EDITOR_PERMISSIONS = ["add_page", "change_page", "publish_page"]
+COLLECTION_GROUPS = {
+    "项目官员": ["add_document", "change_document", "choose_document"],
+    "编辑": ["add_image", "change_image", "choose_image", "add_document", "change_document", "choose_document"],
+}
+
+
+def _permissions(names: list[str]) -> list[Permission]:
+    query = Q(pk__in=[])
+    for name in names:
+        app_label, codename = name.split(".")
+        query |= Q(content_type__app_label=app_label, codename=codename)
+    found = list(Permission.objects.filter(query))
+    if len(found) != len(set(names)):
+        missing = set(names) - {f"{p.content_type.app_label}.{p.codename}" for p in found}
+        raise LookupError(f"unknown permissions: {sorted(missing)}")
+    return found
+
+
+def groups_ensure() -> dict[str, Group]:
+    """Create the five groups and set their permissions to exactly the table above (idempotent)."""
+    groups = {}
+    for name, names in GROUP_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        permissions = _permissions(names)
+        if name == "审计":
+            permissions += list(
+                Permission.objects.filter(content_type__app_label__in=AUDITOR_READS, codename__startswith="view_")
+            )
+        group.permissions.set(permissions)
+        groups[name] = group
+    _wagtail_object_permissions(groups)
+    return groups
+
+
+def _wagtail_object_permissions(groups: dict[str, Group]) -> None:
+    """Pages and collections grant per object: 编辑 edits the whole site tree; documents and images by collection."""
+    from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
+
+    root_page = Page.get_first_root_node()
+    if root_page is not None:
+        for codename in PAGE_EDITOR_PERMISSIONS:
+            GroupPagePermission.objects.get_or_create(
+                group=groups["编辑"], page=root_page, permission=Permission.objects.get(codename=codename)
+            )
+    root_collection = Collection.get_first_root_node()
+    if root_collection is None:
+        return
+    for group_name, codenames in COLLECTION_GROUPS.items():
+        for codename in codenames:
+            GroupCollectionPermission.objects.get_or_create(
+                group=groups[group_name],
+                collection=root_collection,
+                permission=Permission.objects.get(codename=codename),
+            )
+
+
+def groups_ensure_after_migrate(sender, **kwargs) -> None:
+    """post_migrate receiver, run after each app: until every app's permissions exist there is nothing to do."""
+    try:
+        with transaction.atomic():
+            groups_ensure()
+    except LookupError:
+        return

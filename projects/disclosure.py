@@ -1,0 +1,35 @@
+"""What the public may know about a beneficiary (慈善法 Art. 63/82, 个人信息保护法).
+
+Rule: a masked name, category, region down to 区县/镇街, amount, date, purpose and project — never the ID number,
+phone, address, bank account, diagnosis or a minor's school. The name shows as 张*三 only while a publication
+consent (公示授权) is in force on that day; otherwise as the surname alone, 张*.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Q
+
+from ledger.privacy import mask_name, pseudonym
+from projects.models import Beneficiary
+
+
+def has_consent_on(beneficiary: Beneficiary, day: date) -> bool:
+    consents = getattr(beneficiary, "prefetched_consents", None)
+    if consents is None:
+        in_force = Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=day)
+        return beneficiary.consents.filter(in_force, given_on__lte=day).exists()
+    return any(c.given_on <= day and (c.withdrawn_on is None or c.withdrawn_on > day) for c in consents)
+
+
+def public_name(beneficiary: Beneficiary, day: date) -> str:
+    name = beneficiary.name.strip()
+    if has_consent_on(beneficiary, day):
+        return mask_name(name)
+    return f"{name[:1]}*" if name else "*"
+
+
+def public_tag(beneficiary: Beneficiary) -> str:
+    """A keyed pseudonym, the same for every record of one person, so open data can count people, not names."""
+    return pseudonym("beneficiary", str(beneficiary.public_id))

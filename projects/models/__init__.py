@@ -1,0 +1,55 @@
+"""Projects (funds), the beneficiary registry, enrolments and disbursements."""
+
+from .beneficiaries import Beneficiary, BeneficiaryCategory, ConsentGiver, PublicationConsent, WatchListEntry
+from .disbursements import (
+    COMMITTED_STATUSES,
+    DISBURSEMENT_TRANSITIONS,
+    LIVE_STATUSES,
+    Approval,
+    Disbursement,
+    DisbursementBatch,
+    DisbursementStatus,
+    Enrolment,
+    IllegalTransition,
+    Payee,
+    PaymentMethod,
+    StandardUnit,
+)
+from .projects import (
+    ACTIVE_STATUSES,
+    STATUS_TRANSITIONS,
+    Category,
+    Project,
+    Status,
+    code_validator,
+    parse_presets,
+    validate_presets,
+)
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "COMMITTED_STATUSES",
+    "DISBURSEMENT_TRANSITIONS",
+    "LIVE_STATUSES",
+    "STATUS_TRANSITIONS",
+    "Approval",
+    "Beneficiary",
+    "BeneficiaryCategory",
+    "Category",
+    "ConsentGiver",
+    "Disbursement",
+    "DisbursementBatch",
+    "DisbursementStatus",
+    "Enrolment",
+    "IllegalTransition",
+    "Payee",
+    "PaymentMethod",
+    "Project",
+    "PublicationConsent",
+    "StandardUnit",
+    "Status",
+    "WatchListEntry",
+    "code_validator",
+    "parse_presets",
+    "validate_presets",
+]

@@ -1,0 +1,128 @@
+"""Reads about disbursements: the public list (公示), what a slice of a fund paid for (善款去向), and the staff
+dashboard's pending approvals.
+
+Fund tracing rule (docs/disbursements.md): a fund's paid disbursements, in order of payment (paid_at, then id),
+lay end to end on a line from 0 to the fund's total paid; a gift occupies its own interval of the fund's gifts
+(``donations.selectors.gift_tracing``). What the gift paid for is where the two intervals overlap: first in,
+first out. Nothing is stored, so a refund, a reversed gift or a reversed disbursement re-allocates at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import F, OuterRef, Prefetch, Subquery, Sum, Window
+from django.db.models.functions import Coalesce
+
+from ledger.models import Leg
+from projects.disclosure import public_name
+from projects.models import Disbursement, DisbursementBatch, DisbursementStatus, Project, PublicationConsent
+
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class PublicDisbursement:
+    """What the public may see of one disbursement (公示)."""
+
+    public_id: str
+    project_code: str
+    project_name: str
+    beneficiary: str  # 张*三 with consent, else 张*
+    category: str
+    region: str  # 区县/镇街 at most
+    amount: Decimal
+    paid_on: date
+    purpose: str
+
+
+@dataclass(frozen=True)
+class TracedDisbursement:
+    """The part of a gift that paid for one disbursement."""
+
+    disbursement: PublicDisbursement
+    share: Decimal  # yuan of the gift that went to it
+
+
+def _paid(project_ids=None):
+    """Paid, not reversed; the amount read from the ledger leg that paid it."""
+    ledger_amount = Leg.objects.filter(transaction_id=OuterRef("transaction_id"), side="D").values("amount")[:1]
+    consents = Prefetch(
+        "beneficiary__consents", queryset=PublicationConsent.objects.all(), to_attr="prefetched_consents"
+    )
+    queryset = Disbursement.objects.filter(status=DisbursementStatus.PAID)
+    if project_ids is not None:
+        queryset = queryset.filter(project_id__in=project_ids)
+    return (
+        queryset.annotate(ledger_amount=Subquery(ledger_amount))
+        .select_related("project", "beneficiary")
+        .prefetch_related(consents)
+    )
+
+
+def _public(d: Disbursement) -> PublicDisbursement:
+    paid_on = d.paid_at.date() if d.paid_at else d.disbursed_on
+    return PublicDisbursement(
+        public_id=str(d.public_id),
+        project_code=d.project.code,
+        project_name=d.project.name,
+        beneficiary=public_name(d.beneficiary, d.disbursed_on),
+        category=d.beneficiary.get_category_display(),
+        region=d.beneficiary.public_region,
+        amount=getattr(d, "ledger_amount", None) or d.amount,
+        paid_on=paid_on,
+        purpose=d.purpose,
+    )
+
+
+def project_disbursements_public(project: Project, *, limit: int = 50) -> list[PublicDisbursement]:
+    """The project's paid disbursements for the public notice board, newest first."""
+    rows = _paid([project.pk]).order_by("-paid_at", "-id")[:limit]
+    return [_public(d) for d in rows]
+
+
+def fund_paid_total(project: Project) -> Decimal:
+    return Disbursement.objects.filter(project=project, status=DisbursementStatus.PAID).aggregate(
+        total=Coalesce(Sum("amount"), ZERO)
+    )["total"]
+
+
+def fund_spending_between(project: Project, start: Decimal, end: Decimal) -> list[TracedDisbursement]:
+    """The paid disbursements of the fund that lie in [start, end) of its cumulative spending, with the overlap.
+    One query: a running total (window function) filtered to the interval."""
+    if end <= start:
+        return []
+    order = [F("paid_at").asc(), F("id").asc()]
+    rows = (
+        _paid([project.pk])
+        .annotate(running=Window(Sum("amount"), order_by=order))
+        .filter(running__gt=start, running__lt=end + F("amount"))
+        .order_by("paid_at", "id")
+    )
+    traced = []
+    for d in rows:
+        lower, upper = d.running - d.amount, d.running
+        share = min(upper, end) - max(lower, start)
+        if share > 0:
+            traced.append(TracedDisbursement(_public(d), share))
+    return traced
+
+
+def pending_for(user) -> dict[str, list]:
+    """What waits for this user on the dashboard: submissions to approve (not their own), approvals to pay."""
+    pending: dict[str, list] = {"approve": [], "pay": []}
+    if user.has_perm("projects.approve_disbursement"):
+        for model in (Disbursement, DisbursementBatch):
+            rows = model.objects.filter(status=DisbursementStatus.SUBMITTED).exclude(created_by=user)
+            if model is Disbursement:
+                rows = rows.filter(batch__isnull=True)
+            pending["approve"] += list(rows.exclude(submitted_by=user).select_related("project")[:20])
+    if user.has_perm("projects.pay_disbursement"):
+        for model in (Disbursement, DisbursementBatch):
+            rows = model.objects.filter(status=DisbursementStatus.APPROVED)
+            if model is Disbursement:
+                rows = rows.filter(batch__isnull=True)
+            pending["pay"] += list(rows.select_related("project")[:20])
+    return pending

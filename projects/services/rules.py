@@ -1,0 +1,97 @@
+"""The rules every disbursement write shares (single ones and batches), each in one place.
+
+- Permissions: 项目官员 submits, 审核人 approves, 财务 pays and reverses (``projects.*_disbursement``).
+- Maker-checker: an approver is never the row's maker or its submitter (the database refuses it too), signs once
+  per submission round, and above ``DISBURSEMENT_DUAL_APPROVAL_AMOUNT`` two distinct approvers are needed.
+- A restricted fund never goes below zero: available (raised − paid − approved but unpaid) must cover an approval
+  and a payment, checked under the project's row lock so that two racing approvals cannot both pass.
+- Per-beneficiary yearly caps per project (``Enrolment.yearly_cap``), counting everything submitted, approved or
+  paid in the same calendar year.
+- A closed project takes no new disbursements.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db.models import Sum
+
+from projects.models import LIVE_STATUSES, Disbursement, Project, Status
+from projects.selectors import fund_available
+
+
+class DisbursementError(ValueError):
+    """A disbursement write was refused; the message is in Chinese for staff."""
+
+
+def yuan(amount: Decimal) -> str:
+    return f"¥{amount:,.2f}"
+
+
+def require_permission(user, codename: str, action: str) -> None:
+    if user is None or not user.has_perm(f"projects.{codename}"):
+        raise PermissionDenied(f"没有{action}的权限。")
+
+
+def required_approvals(amount: Decimal) -> int:
+    return 2 if amount > settings.DISBURSEMENT_DUAL_APPROVAL_AMOUNT else 1
+
+
+def check_project_open(project: Project) -> None:
+    if project.status == Status.CLOSED:
+        raise DisbursementError(f"项目「{project.name}」已结项,不能再新增或审批拨付。")
+
+
+def check_approver(subject, user, approvers: Iterable[int]) -> None:
+    """Maker-checker: not the maker, not the submitter, not twice in one round."""
+    if user.pk in (subject.created_by_id, subject.submitted_by_id):
+        raise DisbursementError("审批人不能是经办人或提交人(经办与审批须由不同人员完成)。")
+    if user.pk in approvers:
+        raise DisbursementError("您已审批过本次提交,需由另一位审核人审批。")
+
+
+def check_fund(project: Project, amount: Decimal, *, already_committed: Decimal = Decimal("0")) -> None:
+    """The restricted fund can pay ``amount`` (``already_committed``: the part of it already counted as
+    committed, i.e. an approved payment about to be paid). Call with the project's row lock held."""
+    if not project.is_restricted:
+        return
+    available = fund_available(project, excluding=already_committed)
+    if amount > available:
+        raise DisbursementError(
+            f"定向基金「{project.name}」可用余额不足:可用 {yuan(available)},本次需要 {yuan(amount)}。"
+            "可用余额 = 已筹 − 已支出 − 已审批待支付。"
+        )
+
+
+def check_caps(items: list[Disbursement]) -> None:
+    """Each beneficiary's live disbursements in this project and year, these included, stay within the cap.
+    Call before the items change status: those already live are counted once, not twice. One grouped query."""
+    capped = [d for d in items if d.enrolment_id and d.enrolment.yearly_cap is not None]
+    if not capped:
+        return
+    totals: dict[tuple[int, int, int], Decimal] = defaultdict(Decimal)
+    for d in capped:
+        if d.status not in LIVE_STATUSES:
+            totals[(d.project_id, d.beneficiary_id, d.disbursed_on.year)] += d.amount
+    for row in (
+        Disbursement.objects.filter(
+            project_id__in={d.project_id for d in capped},
+            beneficiary_id__in={d.beneficiary_id for d in capped},
+            disbursed_on__year__in={d.disbursed_on.year for d in capped},
+            status__in=LIVE_STATUSES,
+        )
+        .values("project_id", "beneficiary_id", "disbursed_on__year")
+        .annotate(total=Sum("amount"))
+    ):
+        totals[(row["project_id"], row["beneficiary_id"], row["disbursed_on__year"])] += row["total"]
+    for d in capped:
+        total = totals[(d.project_id, d.beneficiary_id, d.disbursed_on.year)]
+        if total > d.enrolment.yearly_cap:
+            raise DisbursementError(
+                f"受助人 {d.beneficiary.masked_name} 在本项目 {d.disbursed_on.year} 年累计 {yuan(total)},"
+                f"超过年度上限 {yuan(d.enrolment.yearly_cap)}。"
+            )
