@@ -1,5 +1,7 @@
 from wagtail import hooks
 
+from projects.admin import audit, beneficiaries, disbursements  # noqa: F401 - each registers its own hooks
+
 from .viewsets import project_viewset
 
 

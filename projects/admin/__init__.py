@@ -1,0 +1,1 @@
+"""Wagtail admin for the beneficiary registry, disbursements and audit checks (registered by ``wagtail_hooks``)."""

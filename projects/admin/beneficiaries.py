@@ -1,0 +1,1 @@
+"""Admin for beneficiaries (being built)."""

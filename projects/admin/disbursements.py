@@ -1,0 +1,1 @@
+"""Admin for disbursements (being built)."""
