@@ -21,6 +21,7 @@ PRODUCTION_VARS = {
     "LEDGER_SIGNING_KEY",
     "LEDGER_SIGNING_KEY_FILE",
     "LEDGER_PSEUDONYM_KEY",
+    "PERSONAL_DATA_KEY",
     "STRIPE_SECRET_KEY",
     "STRIPE_WEBHOOK_SECRET",
     "ALLOW_SANDBOX_PAYMENTS",
@@ -29,6 +30,7 @@ PRODUCTION_VARS = {
 LEDGER_ENV = {
     "LEDGER_SIGNING_KEY": "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=",
     "LEDGER_PSEUDONYM_KEY": "p" * 40,
+    "PERSONAL_DATA_KEY": "k" * 40,
     "STRIPE_SECRET_KEY": "sk_live_example",
     "STRIPE_WEBHOOK_SECRET": "whsec_example",
 }
@@ -75,6 +77,7 @@ def test_production_refuses_a_malformed_or_missing_signing_key(tmp_path):
         "SECRET_KEY": "x" * 50,
         "ALLOWED_HOSTS": "charity.example.org",
         "LEDGER_PSEUDONYM_KEY": "p" * 40,
+        "PERSONAL_DATA_KEY": "k" * 40,
         "STRIPE_SECRET_KEY": "sk_live_example",
         "STRIPE_WEBHOOK_SECRET": "whsec_example",
     }
@@ -85,6 +88,13 @@ def test_production_refuses_a_malformed_or_missing_signing_key(tmp_path):
     key_file = tmp_path / "signing.key"
     key_file.write_text(LEDGER_ENV["LEDGER_SIGNING_KEY"] + "\n")
     assert _run_production(**base, LEDGER_SIGNING_KEY_FILE=str(key_file)).returncode == 0
+
+
+def test_production_refuses_to_start_without_the_personal_data_key():
+    env = {k: v for k, v in LEDGER_ENV.items() if k != "PERSONAL_DATA_KEY"}
+    result = _run_production(SECRET_KEY="x" * 50, ALLOWED_HOSTS="charity.example.org", **env)
+    assert result.returncode != 0
+    assert "PERSONAL_DATA_KEY must be set" in result.stderr
 
 
 def test_production_refuses_to_start_without_a_payment_gateway():
