@@ -14,6 +14,7 @@ from datetime import datetime
 
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -39,6 +40,7 @@ from donations.services import (
     donation_reverse,
 )
 from ledger.privacy import PersonalDataError
+from projects.sensitive import keyed_hash
 
 REVERSE_ACTION = "donations.reverse"
 OFFICIAL_RECEIPT_ACTION = "donations.official_receipt"
@@ -300,6 +302,18 @@ class DonationReverseView(PermissionCheckedMixin, WagtailAdminTemplateMixin, Bas
             submit_button_active_label="正在冲正…",
         )
         return context
+
+
+class DonorIndexView(IndexView):
+    """Search by name or credit code, or by a full phone number or e-mail through their keyed hashes (the contact
+    columns are encrypted: they cannot be searched in SQL)."""
+
+    def search_queryset(self, queryset):
+        if not self.is_searching:
+            return queryset
+        term = self.search_query.strip()
+        by_contact = Q(phone_hash=keyed_hash("phone", term)) | Q(email_hash=keyed_hash("email", term.lower()))
+        return super().search_queryset(queryset) | queryset.filter(by_contact)
 
 
 class DonorEditView(EditView):

@@ -1,10 +1,13 @@
 """Donors (捐赠人): individuals or organisations. Contact details are private; a name is public only by consent."""
 
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import models
 from django.db.models import Q
 
 from donations.validators import validate_credit_code
+from projects.fields import EncryptedTextField
+from projects.sensitive import keyed_hash
 
 
 class DonorKind(models.TextChoices):
@@ -17,8 +20,19 @@ class Donor(models.Model):
 
     kind = models.CharField("类型", max_length=20, choices=DonorKind.choices, default=DonorKind.INDIVIDUAL)
     name = models.CharField("姓名/单位名称", max_length=100, blank=True)
-    phone = models.CharField("手机号", max_length=20, blank=True, help_text="仅用于回执查询和联系,绝不公开。")
-    email = models.EmailField("电子邮箱", blank=True, help_text="仅用于发送回执,绝不公开。")
+    # Encrypted at rest; the keyed hashes beside them let staff find a donor by a full phone number or e-mail.
+    phone = EncryptedTextField(
+        "手机号", blank=True, plain_max_length=20, help_text="仅用于回执查询和联系,绝不公开。加密存储。"
+    )
+    email = EncryptedTextField(
+        "电子邮箱",
+        blank=True,
+        plain_max_length=254,
+        validators=[validate_email],
+        help_text="仅用于发送回执,绝不公开。加密存储。",
+    )
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    email_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     credit_code = models.CharField(
         "统一社会信用代码", max_length=18, blank=True, validators=[validate_credit_code], help_text="单位捐赠人填写。"
     )
@@ -40,6 +54,13 @@ class Donor(models.Model):
 
     def __str__(self) -> str:
         return self.name or f"捐赠人 #{self.pk}"
+
+    def save(self, *args, **kwargs):
+        self.phone_hash = keyed_hash("phone", self.phone)
+        self.email_hash = keyed_hash("email", self.email.strip().lower())
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "phone_hash", "email_hash"}
+        super().save(*args, **kwargs)
 
     def clean(self):
         if self.credit_code and self.kind != DonorKind.ORGANISATION:
