@@ -78,7 +78,7 @@ def mask(kind: str, value: str) -> str:
         return ""
     if kind == "id_number":
         return value[:4] + "*" * (len(value) - 8) + value[-4:]
-    if kind == "phone" and len(value) >= 8:
+    if kind in ("phone", "guardian_phone") and len(value) >= 8:
         return f"{value[:3]}****{value[-4:]}"
     return "****" + value[-4:]
 

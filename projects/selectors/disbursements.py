@@ -17,6 +17,7 @@ from django.db.models import F, OuterRef, Prefetch, Subquery, Sum, Window
 from django.db.models.functions import Coalesce
 
 from ledger.models import Leg
+from ledger.money import quantize
 from projects.disclosure import public_name
 from projects.models import Disbursement, DisbursementBatch, DisbursementStatus, Project, PublicationConsent
 
@@ -103,7 +104,8 @@ def fund_spending_between(project: Project, start: Decimal, end: Decimal) -> lis
     )
     traced = []
     for d in rows:
-        lower, upper = d.running - d.amount, d.running
+        upper = quantize(d.running)  # SQLite computes the window sum in floating point (401.39999999)
+        lower = upper - d.amount
         share = min(upper, end) - max(lower, start)
         if share > 0:
             traced.append(TracedDisbursement(_public(d), share))

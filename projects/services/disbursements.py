@@ -80,18 +80,21 @@ def disbursement_errors(draft: DisbursementDraft) -> dict[str, str]:
             errors["enrolment"] = "所选登记不属于该受助人和项目。"
         elif not enrolment.is_active_on(draft.disbursed_on):
             errors["disbursed_on"] = "支付日期不在该受助人的项目登记期内(登记已结束或尚未开始)。"
+    elif _enrolments(draft) and _enrolment_for(draft) is None:
+        # Someone enrolled in the project is paid under an enrolment; one-off relief (临时救助) needs none.
+        errors["disbursed_on"] = "该受助人在本项目有登记,但支付日期不在任何一段登记期内(登记已结束或尚未开始)。"
     return errors
+
+
+def _enrolments(draft: DisbursementDraft) -> list[Enrolment]:
+    return list(Enrolment.objects.filter(beneficiary=draft.beneficiary, project=draft.project))
 
 
 def _enrolment_for(draft: DisbursementDraft) -> Enrolment | None:
     """The enrolment a payment belongs to: the one given, else the person's one active enrolment in the project."""
     if draft.enrolment is not None:
         return draft.enrolment
-    active = [
-        e
-        for e in Enrolment.objects.filter(beneficiary=draft.beneficiary, project=draft.project)
-        if e.is_active_on(draft.disbursed_on)
-    ]
+    active = [e for e in _enrolments(draft) if e.is_active_on(draft.disbursed_on)]
     return active[0] if len(active) == 1 else None
 
 

@@ -43,7 +43,11 @@ def test_126_orphans_one_batch(officer, approver, finance):
             created_by=officer,
         )
     batch = batch_create(
-        project=project, title="2026年秋季学期孤儿助学金", disbursed_on=date(2026, 11, 1), purpose="助学金", user=officer
+        project=project,
+        title="2026年秋季学期孤儿助学金",
+        disbursed_on=date(2026, 11, 1),
+        purpose="助学金",
+        user=officer,
     )
     batch_submit(batch=batch, user=officer)
     assert batch.required_approvals == 2  # ¥945,000 is above the dual-approval threshold
@@ -56,7 +60,9 @@ def test_126_orphans_one_batch(officer, approver, finance):
     batch.refresh_from_db()
     assert batch.status == DisbursementStatus.PAID
     assert batch.items.filter(status=DisbursementStatus.PAID).count() == 126
-    assert Transaction.objects.filter(kind=TransactionKind.DISBURSEMENT, source__startswith="disbursement:").count() == 126
+    assert (
+        Transaction.objects.filter(kind=TransactionKind.DISBURSEMENT, source__startswith="disbursement:").count() == 126
+    )
     assert fund_figures(project.code).spent == Decimal("945000.00")
     funding = project_funding(project)
     assert (funding.beneficiaries, funding.disbursements) == (126, 126)
