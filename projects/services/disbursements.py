@@ -271,6 +271,8 @@ def disbursement_update_draft(*, disbursement: Disbursement, draft: Disbursement
     """Change a draft (only a draft: once submitted, the approvers see what they sign)."""
     require_permission(user, "change_disbursement", "修改拨付")
     disbursement = _locked(disbursement)
+    if disbursement.batch_id is not None:
+        raise DisbursementError(f"该拨付属于批次「{disbursement.batch}」,批次中的金额按登记标准生成,不能单独修改。")
     if disbursement.status != DisbursementStatus.DRAFT:
         raise DisbursementError("只有草稿可以修改;已提交的拨付请先退回。")
     if errors := disbursement_errors(draft):

@@ -255,3 +255,24 @@ def test_caps_are_checked_for_every_item(project, officer, approver, finance):
     assert batch_submit(batch=autumn, user=officer).status == S.SUBMITTED
     next_year = create(project, officer, title="2027春季", on=date(2027, 3, 1))
     assert batch_submit(batch=next_year, user=officer).status == S.SUBMITTED
+
+
+def test_a_batch_item_cannot_be_edited_on_its_own(project, enrolled, officer):
+    """Batch amounts come from the enrolments' standards; editing one item would bypass the batch's review."""
+    from dataclasses import replace
+
+    from projects.services import DisbursementDraft, DisbursementError, disbursement_update_draft
+
+    item = create(project, officer).items.first()
+    draft = DisbursementDraft(
+        project=item.project,
+        beneficiary=item.beneficiary,
+        amount=item.amount,
+        purpose=item.purpose,
+        disbursed_on=item.disbursed_on,
+        enrolment=item.enrolment,
+    )
+    with pytest.raises(DisbursementError, match="批次"):
+        disbursement_update_draft(disbursement=item, draft=replace(draft, amount=Decimal("99999.00")), user=officer)
+    item.refresh_from_db()
+    assert item.amount != Decimal("99999.00")
