@@ -20,6 +20,7 @@ from donations.forms import DonationForm
 from donations.selectors import donor_wall
 from projects.models import Category, Project, Status
 from projects.selectors import project_funding, project_funding_many
+from projects.selectors.disbursements import project_disbursements_public
 
 from .blocks import StoryBlock
 
@@ -114,7 +115,9 @@ class ProjectUpdate(Orderable):
 
 
 class ProjectPage(Page):
-    """项目页: presents one ``projects.Project`` with its story, updates and progress."""
+    """项目页: presents one ``projects.Project`` with its story, updates, figures and 公示 of paid disbursements."""
+
+    DISCLOSED_ROWS = 50  # the latest paid disbursements listed; the totals above the list count them all
 
     project = models.ForeignKey(Project, verbose_name="慈善项目", on_delete=models.PROTECT, related_name="+")
     summary = models.TextField("简介", max_length=300, help_text="列表卡片和搜索结果里显示的一两句话。")
@@ -147,6 +150,7 @@ class ProjectPage(Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["funding"] = project_funding(self.project)
+        context["disbursements"] = project_disbursements_public(self.project, limit=self.DISCLOSED_ROWS)
         context["donor_wall"] = donor_wall(self.project)
         if self.project.is_active:
             context["donate_form"] = DonationForm(presets=self.project.preset_amounts)

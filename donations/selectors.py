@@ -127,7 +127,7 @@ def gift_tracing(donation: Donation) -> GiftTracing | None:
     )
     gross = earlier.aggregate(total=Sum("amount"))["total"] or ZERO
     refunded = DonationRefund.objects.filter(donation__in=earlier).aggregate(total=Sum("amount"))["total"] or ZERO
-    start = gross - refunded
+    start = quantize(gross - refunded)  # SQLite sums decimals in floating point
     return GiftTracing(kept=figures.kept, traced=fund_spending_between(donation.project, start, start + figures.kept))
 
 

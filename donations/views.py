@@ -82,8 +82,14 @@ def receipt(request: HttpRequest, token: str) -> HttpResponse:
         "token": token,
         "figures": selectors.gift_figures(donation),
         "inclusion": selectors.donation_inclusion(donation),
+        **_tracing(donation),
     }
     return render(request, "donations/receipt.html", context)
+
+
+def _tracing(donation: Donation) -> dict:
+    """善款去向 for the receipt (the look-up's result) and the verification page."""
+    return {"tracing": selectors.gift_tracing(donation), "general_fund": donation.project_id is None}
 
 
 def receipt_download(request: HttpRequest, token: str) -> HttpResponse:
@@ -103,13 +109,14 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
     donation = _received_or_404(token)
     inclusion = selectors.donation_inclusion(donation)
     api = request.build_absolute_uri(reverse("ledger:get-sth").rsplit("get-sth", 1)[0])
-    context = {"donation": donation, "token": token, "inclusion": inclusion, "api_base": api}
+    context = {"donation": donation, "token": token, "inclusion": inclusion, "api_base": api, **_tracing(donation)}
     return render(request, "donations/verify.html", context)
 
 
 def lookup(request: HttpRequest) -> HttpResponse:
     """Receipt serial + last 4 digits of the phone (or the email). Rate-limited per client address; the same
-    answer for "no such gift" and "wrong contact"."""
+    answer for "no such gift" and "wrong contact". The result is the gift's receipt page, which shows where the
+    gift went (善款去向) — a link the donor can keep, rather than a result only this POST can show."""
     form = LookupForm(request.POST or None)
     context = {"form": form}
     if request.method == "POST":

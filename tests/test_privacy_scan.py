@@ -1,22 +1,43 @@
 """Privacy by default: no public page, export or ledger record carries personal data.
 
 Scans everything the public can fetch for things that look like a mobile number, an ID number, a bank
-card, or an e-mail address other than the organisation's own published contact; and, after a donor has
-given through the sandbox checkout, for that donor's own phone, email, message and the name they chose not
-to show, wherever the gift is shown: project pages and their donor wall, the receipt, the ledger check and
-the open data.
+card, or an e-mail address other than the organisation's own published contact; after a donor has given
+through the sandbox checkout, for that donor's own phone, email, message and the name they chose not to show,
+wherever the gift is shown: project pages and their donor wall, the receipt, the ledger check and the open data;
+and, after two beneficiaries with every private detail on file have been paid, for their full names, ID numbers,
+phones, bank accounts, villages, guardian, diagnosis and school, wherever the payments are shown: the project
+pages' 公示, the donors' 善款去向 (look-up result and verification page), the transparency pages, the ledger API
+and the open data.
 """
 
 import re
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from wagtail.models import Page
 
 from cms.models import OrganisationSettings
 from donations.models import Donation, DonationStatus
+from donations.tokens import receipt_token
+from ledger.models import Transaction
 from ledger.privacy import PERSONAL_PATTERNS
-from projects.models import Project, Status
+from ledger.services import tree_head_publish
+from projects.models import BeneficiaryCategory, Payee, Project, Status
+from projects.sensitive import id_number_with_check
+from projects.services import (
+    BeneficiaryData,
+    DisbursementDraft,
+    beneficiary_register,
+    consent_record,
+    disbursement_approve,
+    disbursement_create,
+    disbursement_pay,
+    disbursement_submit,
+)
+from tests.factories import staff_user
 
 pytestmark = pytest.mark.django_db
 
@@ -25,6 +46,98 @@ DONOR_PHONE = "13912345678"
 DONOR_EMAIL = "donor-secret@example.com"
 DONOR_MESSAGE = "请替我保密:这是给孩子们的一点心意"
 HIDDEN_NAME = "王不公开"
+
+
+# Two beneficiaries with everything on file. The diagnosis is one the demo's own texts do not use: the 血透100 page
+# describes its programme (尿毒症患者…), which is no one's personal data.
+ADULT = BeneficiaryData(
+    name="欧阳秀英",
+    category=BeneficiaryCategory.SERIOUSLY_ILL,
+    district="张店区",
+    town="车站街道",
+    village="石笋村",
+    id_number=id_number_with_check("37030319580315771"),
+    phone="13712345678",
+    bank_name="淄博农商银行",
+    bank_account="6223123456789012345",
+    notes="诊断:尿毒症(慢性肾脏病5期),每周透析三次",
+)
+MINOR = BeneficiaryData(
+    name="钱小宝",
+    category=BeneficiaryCategory.CHILD_IN_DIFFICULTY,
+    district="合川区",
+    town="南津街道",
+    village="杨柳村",
+    id_number=id_number_with_check("50011720120605772"),
+    phone="",
+    guardian_name="钱大富",
+    guardian_relation="父亲",
+    guardian_phone="13687654321",
+    bank_name="重庆农商银行",
+    bank_account="6214987654321098",
+    notes="就读于广安市第一中学,父亲患慢性肾脏病5期",
+)
+SCHOOL = "广安市第一中学"
+DIAGNOSIS = "慢性肾脏病5期"
+
+
+def _beneficiary_secrets() -> list[str]:
+    secrets = [SCHOOL, DIAGNOSIS]
+    for person in (ADULT, MINOR):
+        values = (
+            person.name,
+            person.id_number,
+            person.phone,
+            person.bank_account,
+            person.village,
+            person.guardian_name,
+            person.guardian_phone,
+        )
+        secrets += [value for value in values if value]
+    return secrets
+
+
+@dataclass(frozen=True)
+class PaidBeneficiaries:
+    masked: dict[str, str]  # project code → the masked name its 公示 shows
+    receipts: list[str]  # tokens of the first demo gift to each fund: FIFO puts the payments there
+
+
+@pytest.fixture
+def paid_beneficiaries(demo_site) -> PaidBeneficiaries:
+    """The adult (consent given: 欧**英) paid through the hospital from 血透100, the minor (no consent: 钱*) paid
+    through the school from 临时救助; maker, approver and payer are three people. A tree head signs it all."""
+    officer, approver, finance = (
+        staff_user(f"scan-{n}", g) for n, g in (("o", "项目官员"), ("a", "审核人"), ("f", "财务"))
+    )
+    payments = [
+        ("XT100", ADULT, Payee.HOSPITAL, "淄博市中心医院", "2026年3月医疗救助金"),
+        ("LSJZ", MINOR, Payee.SCHOOL, SCHOOL, "2026年春季学杂费救助"),
+    ]
+    receipts = []
+    for code, data, payee, payee_name, purpose in payments:
+        project = Project.objects.get(code=code)
+        beneficiary = beneficiary_register(data=data, created_by=officer)
+        if data is ADULT:
+            consent_record(beneficiary=beneficiary, given_by="self", giver_name=data.name, given_on=date(2026, 1, 2))
+        draft = DisbursementDraft(
+            project=project,
+            beneficiary=beneficiary,
+            amount=Decimal("2345.00"),
+            purpose=purpose,
+            disbursed_on=date(2026, 3, 20),
+            payee=payee,
+            payee_name=payee_name,
+            notes=data.notes,
+        )
+        disbursement = disbursement_create(draft=draft, user=officer)
+        disbursement_submit(disbursement=disbursement, user=officer)
+        disbursement_approve(disbursement=disbursement, user=approver)
+        disbursement_pay(disbursement=disbursement, user=finance)
+        first_gift = Donation.objects.filter(project=project).order_by("received_at", "pk").first()
+        receipts.append(receipt_token(first_gift))
+    tree_head_publish()
+    return PaidBeneficiaries(masked={"XT100": "欧**英", "LSJZ": "钱*"}, receipts=receipts)
 
 
 @dataclass(frozen=True)
@@ -64,9 +177,21 @@ def sandbox_gift(client, demo_site, django_capture_on_commit_callbacks) -> Sandb
 
 
 def _public_urls():
-    urls = ["/", "/en/", "/transparency/", "/en/transparency/", "/api/ledger/v1/get-entries?start=0&end=999"]
+    urls = ["/", "/en/"]
     urls += [page.url for page in Page.objects.live().public().specific() if page.url]
+    urls += [f"/en{page.url}" for page in Page.objects.live().public().specific() if page.url]
+    entries = Transaction.objects.count()
+    for query in [f"?page={n}" for n in range(1, entries // 50 + 2)] + ["?kind=disbursement", "?project=LSJZ"]:
+        urls += [f"/transparency/{query}", f"/en/transparency/{query}"]
+    step = settings.LEDGER_PAGE_SIZE
+    urls += [f"/api/ledger/v1/get-entries?start={n}&end={n + step - 1}" for n in range(0, entries - 1, step)]
     return urls
+
+
+def _tracing_urls(paid: PaidBeneficiaries):
+    """The donors' 善款去向 for the gifts that paid the two beneficiaries: look-up result and verification page."""
+    pages = [f"{kind}/{token}/" for token in paid.receipts for kind in ("receipt", "verify")]
+    return [f"{prefix}/donations/{page}" for prefix in ("", "/en") for page in pages]
 
 
 def _gift_urls(gift: SandboxGift):
@@ -87,26 +212,53 @@ def _body(response) -> str:
     return response.content.decode("utf-8")
 
 
-def test_no_personal_data_on_public_pages_exports_or_records(client, sandbox_gift):
+def _lookup_result(client, gift: SandboxGift) -> str:
+    """The donor's own look-up (receipt number + last 4 digits of the phone) lands on the receipt page."""
+    found = client.post("/donations/lookup/", {"serial": gift.serial, "contact": DONOR_PHONE[-4:]})
+    assert found.status_code == 302
+    return found["Location"]
+
+
+def test_no_personal_data_on_public_pages_exports_or_records(client, sandbox_gift, paid_beneficiaries):
     org_email = OrganisationSettings.objects.get().email
-    urls = _public_urls() + _gift_urls(sandbox_gift) + OPEN_DATA
-    assert len(urls) >= 20
-    seen_gift = set()
+    urls = _public_urls() + _gift_urls(sandbox_gift) + _tracing_urls(paid_beneficiaries) + OPEN_DATA
+    urls.append(_lookup_result(client, sandbox_gift))
+    assert len(urls) >= 40
+    donor_secrets = (DONOR_PHONE, DONOR_EMAIL, DONOR_MESSAGE, HIDDEN_NAME)
+    beneficiary_secrets = _beneficiary_secrets()
+    seen_gift, seen_payment = set(), set()
     for url in urls:
         response = client.get(url)
         assert response.status_code == 200, url
         body = _body(response)
-        for secret in (DONOR_PHONE, DONOR_EMAIL, DONOR_MESSAGE, HIDDEN_NAME):
+        for secret in donor_secrets:
             assert secret not in body, f"{url}: shows the donor's private {secret!r}"
+        for secret in beneficiary_secrets:
+            assert secret not in body, f"{url}: shows a beneficiary's private {secret!r}"
         text = CRYPTO_TOKENS.sub("", body.replace(org_email, ""))
         for label, pattern in PERSONAL_PATTERNS:
             match = pattern.search(text)
             assert match is None, f"{url}: looks like a {label}: {match.group(0)!r}"
         if "77.70" in body:
             seen_gift.add(url)
+        if "2,345.00" in body or "2345.00" in body:
+            seen_payment.add(url)
     # The scan looked where the gift is shown: its receipt, its project's donor wall and the open data.
     assert {f"/donations/receipt/{sandbox_gift.token}/", *OPEN_DATA} <= seen_gift, seen_gift
     assert any(url.startswith("/projects/") for url in seen_gift), seen_gift
+    # … and where the payments are shown: both projects' 公示, both donors' 善款去向, the ledger and the open data.
+    assert {"/projects/xuetou-100/", "/projects/emergency-relief/", *_tracing_urls(paid_beneficiaries)} <= seen_payment
+    assert {*OPEN_DATA, "/transparency/?kind=disbursement"} <= seen_payment
+    assert any(url.startswith("/api/ledger/v1/get-entries") for url in seen_payment)
+
+
+def test_the_scanned_pages_show_the_payments_masked(client, paid_beneficiaries):
+    """The scan is not vacuous: the pages it crawls show each payment, under the masked name only."""
+    for slug, code in (("xuetou-100", "XT100"), ("emergency-relief", "LSJZ")):
+        assert paid_beneficiaries.masked[code] in client.get(f"/projects/{slug}/").content.decode()
+    for token, code in zip(paid_beneficiaries.receipts, ("XT100", "LSJZ"), strict=True):
+        assert paid_beneficiaries.masked[code] in client.get(f"/donations/receipt/{token}/").content.decode()
+    assert "钱*宝" not in client.get("/projects/emergency-relief/").content.decode()  # no consent: 钱* only
 
 
 def test_the_scan_would_catch_a_leak(client, demo_site):

@@ -19,7 +19,8 @@ from cms.models import HomePage, OrganisationSettings, ProjectIndexPage, Project
 from projects.models import Project
 
 from . import content
-from .books import post_demo_books
+from .beneficiaries import demo_staff_allowed, load_beneficiaries
+from .books import post_demo_books, publish_if_grown
 from .covers import draw_cover
 
 
@@ -45,6 +46,11 @@ def load_demo(log: Callable[[str], None] = lambda _m: None) -> DemoReport:
     posted = post_demo_books()
     if posted:
         report.add(f"{posted} ledger transactions")
+    if demo_staff_allowed():
+        load_beneficiaries(report.add)  # after the gifts: the funds must hold what the grants pay
+    else:
+        log("skipped demo staff accounts and beneficiaries (production settings)")
+    publish_if_grown()
     for line in report.created:
         log(f"created {line}")
     return report

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django.db.models import F, OuterRef, Prefetch, Subquery, Sum, Window
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from ledger.models import Leg
 from ledger.money import quantize
@@ -64,7 +65,8 @@ def _paid(project_ids=None):
 
 
 def _public(d: Disbursement) -> PublicDisbursement:
-    paid_on = d.paid_at.date() if d.paid_at else d.disbursed_on
+    # The charity's calendar day (TIME_ZONE), not UTC's: paid at 07:00 in Shanghai is paid that day, not the day before.
+    paid_on = timezone.localdate(d.paid_at) if d.paid_at else d.disbursed_on
     return PublicDisbursement(
         public_id=str(d.public_id),
         project_code=d.project.code,

@@ -26,6 +26,7 @@ from ledger.chart import BANK
 from ledger.models import Transaction, TransactionKind
 from ledger.selectors import fund_figures, latest_tree_head
 from ledger.services import LegSpec, PostingRequest, transactions_post_bulk, tree_head_publish
+from projects.models import Disbursement
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +56,11 @@ def demo_postings() -> list[Posted]:
             Posted(f"demo:{code}:grant:{n}", code, "disbursement", date.fromisoformat(g[0]))
             for n, g in enumerate(grants, 1)
         ]
+    # The demo's paid disbursements (charity.demo.beneficiaries) are posted by the services, when the demo loads.
+    for source, code, moment in Disbursement.objects.filter(transaction__isnull=False).values_list(
+        "transaction__source", "project__code", "transaction__occurred_at"
+    ):
+        posted.append(Posted(source, code, "disbursement", moment.astimezone(SHANGHAI).date()))
     return posted
 
 
@@ -168,7 +174,9 @@ def test_fund_balances_equal_the_ledger_figures_for_every_demo_project(client, b
     assert set(shown) == {spec["code"] for spec in content.PROJECTS}
     for code in shown:
         figures = fund_figures(code)
-        assert shown[code] == [yuan(figures.raised), yuan(figures.spent), yuan(figures.available)], code
+        # Available also holds back what is approved but not yet paid (the demo's 血透100 has one such payment).
+        committed = sum(d.amount for d in Disbursement.objects.filter(project__code=code, status="approved"))
+        assert shown[code] == [yuan(figures.raised), yuan(figures.spent), yuan(figures.available - committed)], code
     # The gifts this test posted count: 20 × 10 元 to 血透100, plus the unsigned one.
     demo_xt100 = sum(Decimal(g[3]) for g in GIFTS_AND_GRANTS["XT100"][0])
     assert fund_figures("XT100").raised == demo_xt100 + Decimal("210.00")
@@ -179,24 +187,26 @@ def test_fund_balances_equal_the_ledger_figures_for_every_demo_project(client, b
 
 def test_entries_are_paginated_fifty_a_page_newest_first(client, books):
     total = len(books)
+    pages = -(-total // PAGE_SIZE)
     first = soup_of(client.get("/transparency/"))
     second = soup_of(client.get("/transparency/?page=2"))
 
+    assert pages >= 2
     assert leaf_indexes(first) == list(range(total - 1, total - 1 - PAGE_SIZE, -1))
-    assert leaf_indexes(second) == list(range(total - 1 - PAGE_SIZE, -1, -1))
+    assert leaf_indexes(second) == list(range(total - 1 - PAGE_SIZE, max(total - 1 - 2 * PAGE_SIZE, -1), -1))
     assert f"共 {total} 条记录" in first.get_text()
-    assert "第 1 页,共 2 页" in first.get_text()
+    assert f"第 1 页,共 {pages} 页" in first.get_text()
     assert all_pages(client, "/transparency/") == list(range(total - 1, -1, -1))
 
 
 def test_each_row_shows_the_public_record(client, books):
-    soup = soup_of(client.get("/transparency/?project=GEZX&kind=disbursement"))
+    soup = soup_of(client.get("/transparency/?project=AXFM&kind=disbursement"))
     rows = entry_rows(soup)
-    assert len(rows) == 2
+    assert len(rows) == 1
     cells = [cell.get_text(" ", strip=True) for cell in rows[-1].find_all("td")]
     number, day, kind, fund, amount, details = cells[:6]
-    assert (day, kind, fund, amount) == ("2021-09-10", "资助支出", "福彩圆梦·孤儿助学", "¥472,500.00")
-    assert "广安区" in details and "126" in details
+    assert (day, kind, fund, amount) == ("2022-05-20", "资助支出", "爱心复明", "¥30,000.00")
+    assert "博山区" in details and "10" in details
 
 
 FILTERS = {
@@ -281,7 +291,8 @@ def test_every_proof_link_answers_with_an_audit_path_that_verifies(client, books
     head = latest_tree_head()
     root, size = bytes(head.root_hash), head.tree_size
     records = dict(Transaction.objects.values_list("sequence", "record"))
-    rows = entry_rows(soup_of(client.get("/transparency/"))) + entry_rows(soup_of(client.get("/transparency/?page=2")))
+    pages = -(-len(books) // PAGE_SIZE)
+    rows = [row for n in range(1, pages + 1) for row in entry_rows(soup_of(client.get(f"/transparency/?page={n}")))]
     checked = 0
 
     for row in rows:
