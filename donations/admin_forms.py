@@ -7,7 +7,6 @@ from __future__ import annotations
 import uuid
 
 from django import forms
-from django.core.exceptions import ValidationError
 from wagtail.admin.widgets import AdminDateTimeInput
 
 from donations.models import Channel, Donation, Donor, ValuationBasis
@@ -16,15 +15,6 @@ from donations.services import OfflineGift
 from projects.models import ACTIVE_STATUSES, Project
 
 OFFLINE_CHOICES = [(c.value, c.label) for c in OFFLINE_CHANNELS]
-
-
-def add_service_errors(form: forms.Form, error: ValidationError | str) -> None:
-    """Show a service's error on the fields it names; anything else (or a field the form lacks) goes on top."""
-    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
-        for field, messages in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        form.add_error(None, error)
 
 
 class OfflineGiftForm(forms.Form):

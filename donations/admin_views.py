@@ -10,26 +10,23 @@ audit log, render. What may change is decided by the services; what a user may d
 from __future__ import annotations
 
 import json
-from datetime import datetime
 
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.views.generic import FormView
 from wagtail.admin import messages
-from wagtail.admin.views.generic import CreateView, EditView, IndexView, InspectView
+from wagtail.admin.views.generic import CreateView, EditView, IndexView
 from wagtail.admin.views.generic.base import BaseObjectMixin, WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets.button import Button
 from wagtail.log_actions import log
-from wagtail.permission_policies import ModelPermissionPolicy
 
-from donations.admin_forms import ReversalForm, add_service_errors
+from donations.admin_forms import ReversalForm
 from donations.models import Donation, DonationStatus
 from donations.models.donations import OFFLINE_CHANNELS
 from donations.selectors import gift_figures, gift_figures_many
@@ -40,32 +37,12 @@ from donations.services import (
     donation_reverse,
 )
 from ledger.privacy import PersonalDataError
+from projects.admin.common import ReadableInspectView, add_service_errors
 from projects.sensitive import keyed_hash
 
 REVERSE_ACTION = "donations.reverse"
 OFFICIAL_RECEIPT_ACTION = "donations.official_receipt"
 CONTACT_VIEWED_ACTION = "donations.donor_contact_viewed"
-
-
-class NoDeletePermissionPolicy(ModelPermissionPolicy):
-    """Django model permissions, except that nobody may delete (a gift is corrected by reversal; a donor who
-    gave is referenced by the gift)."""
-
-    def user_has_permission(self, user, action):
-        return action != "delete" and super().user_has_permission(user, action)
-
-    def users_with_any_permission(self, actions):
-        return super().users_with_any_permission([a for a in actions if a != "delete"])
-
-
-class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
-    """Only ``view``: rows written by the payment services (月捐计划, 支付事件) are never edited by hand."""
-
-    def user_has_permission(self, user, action):
-        return action == "view" and super().user_has_permission(user, action)
-
-    def users_with_any_permission(self, actions):
-        return super().users_with_any_permission([a for a in actions if a == "view"])
 
 
 def is_reversible(donation: Donation) -> bool:
@@ -188,18 +165,6 @@ class OfficialReceiptEditView(EditView):
 
     def get_success_buttons(self):
         return []
-
-
-class ReadableInspectView(InspectView):
-    """Times in local time (the inspect template formats but does not convert them), 是/否, and — for blanks."""
-
-    def get_field_display_value(self, field_name, field):
-        value = super().get_field_display_value(field_name, field)
-        if isinstance(value, datetime):
-            return timezone.localtime(value)
-        if isinstance(value, bool):
-            return "是" if value else "否"
-        return "—" if value is None or value == "" else value
 
 
 class WebhookEventInspectView(ReadableInspectView):

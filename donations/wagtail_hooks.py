@@ -2,15 +2,10 @@ from wagtail import hooks
 from wagtail.log_actions import LogFormatter
 from wagtail.permissions import register_permission_policy
 
-from donations.admin_views import (
-    CONTACT_VIEWED_ACTION,
-    OFFICIAL_RECEIPT_ACTION,
-    REVERSE_ACTION,
-    NoDeletePermissionPolicy,
-    ReadOnlyPermissionPolicy,
-)
+from donations.admin_views import CONTACT_VIEWED_ACTION, OFFICIAL_RECEIPT_ACTION, REVERSE_ACTION
 from donations.models import Donation, Donor, MonthlyPlan, WebhookEvent
 from donations.viewsets import DonationAdminGroup
+from projects.admin.common import NoDeletePermissionPolicy, ReadOnlyPermissionPolicy
 
 # At import, before any view asks: Wagtail refuses a custom policy once it has made a default one for the model.
 register_permission_policy(Donation, NoDeletePermissionPolicy(Donation))

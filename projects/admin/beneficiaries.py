@@ -20,13 +20,14 @@ from wagtail.permissions import register_permission_policy
 from projects.admin import beneficiary_views as views
 from projects.admin import enrolment_views
 from projects.admin.beneficiary_forms import BeneficiaryForm, EnrolmentForm
+from projects.admin.common import NoDeletePermissionPolicy, ReadableHistoryView, ReadOnlyPermissionPolicy
 from projects.models import Beneficiary, Enrolment, WatchListEntry
 from projects.services import REVEAL_ACTION, REVEALABLE
 
 # At import, before any view asks: Wagtail refuses a custom policy once it has made a default one for the model.
-register_permission_policy(Beneficiary, views.NoDeletePermissionPolicy(Beneficiary))
-register_permission_policy(Enrolment, views.NoDeletePermissionPolicy(Enrolment))
-register_permission_policy(WatchListEntry, views.ReadOnlyPermissionPolicy(WatchListEntry))
+register_permission_policy(Beneficiary, NoDeletePermissionPolicy(Beneficiary))
+register_permission_policy(Enrolment, NoDeletePermissionPolicy(Enrolment))
+register_permission_policy(WatchListEntry, ReadOnlyPermissionPolicy(WatchListEntry))
 
 
 class NoDeleteViewSet(ModelViewSet):
@@ -34,7 +35,7 @@ class NoDeleteViewSet(ModelViewSet):
 
     copy_view_enabled = False
     inspect_view_enabled = True
-    history_view_class = views.ReadableHistoryView
+    history_view_class = ReadableHistoryView
     routed = {"index", "index_results", "add", "edit", "inspect", "history", "history_results", "usage"}
 
     def get_common_view_kwargs(self, **kwargs):

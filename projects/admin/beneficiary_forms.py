@@ -9,12 +9,12 @@ way out: an edit form starts them empty, and an empty one means "keep what is st
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from wagtail.admin.widgets import AdminDateInput
 from wagtail.documents import get_document_model
 from wagtail.documents.widgets import AdminDocumentChooser
 
+from projects.admin.common import BeneficiaryChoiceField
 from projects.models import ACTIVE_STATUSES, Beneficiary, BeneficiaryCategory, ConsentGiver, Project, StandardUnit
 from projects.services import BeneficiaryData
 
@@ -26,15 +26,6 @@ SENSITIVE_LABELS = {
     "guardian_phone": "监护人电话",
 }
 CLEARABLE = [("phone", "联系电话"), ("bank_account", "银行账号"), ("guardian_phone", "监护人电话")]
-
-
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's error on the fields it names; anything else (or a field the form lacks) goes on top."""
-    if hasattr(error, "error_dict"):
-        for field, messages in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        form.add_error(None, error)
 
 
 class BeneficiaryForm(forms.Form):
@@ -126,13 +117,6 @@ class ConsentForm(forms.Form):
 
 class ConsentWithdrawForm(forms.Form):
     withdrawn_on = forms.DateField(label="撤回日期", widget=AdminDateInput, initial=timezone.localdate)
-
-
-class BeneficiaryChoiceField(forms.ModelChoiceField):
-    """Staff pick a person by masked name and masked ID number: the full number is never put in a page."""
-
-    def label_from_instance(self, obj: Beneficiary) -> str:
-        return f"{obj.masked_name} {obj.id_number_masked}({obj.get_category_display()},{obj.district})"
 
 
 class EnrolmentForm(forms.Form):

@@ -14,7 +14,6 @@ services; who may do it, by the permission policies:
 from __future__ import annotations
 
 import re
-from datetime import datetime
 
 from django.contrib.admin.utils import quote
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -29,15 +28,19 @@ from django.views.generic import FormView, TemplateView
 from wagtail.admin import messages
 from wagtail.admin.views.generic import CreateView, EditView, IndexView, InspectView
 from wagtail.admin.views.generic.base import BaseObjectMixin, WagtailAdminTemplateMixin
-from wagtail.admin.views.generic.history import HistoryView
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets.button import Button
 from wagtail.log_actions import log
-from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import policy_registry
 
 from projects import sensitive
-from projects.admin.beneficiary_forms import ConsentForm, ConsentWithdrawForm, add_service_errors
+from projects.admin.beneficiary_forms import ConsentForm, ConsentWithdrawForm
+from projects.admin.common import (
+    ServiceCreateMixin,
+    ServiceFormMixin,
+    add_service_errors,
+    readable_value,
+)
 from projects.models import Beneficiary, PublicationConsent
 from projects.services import (
     REVEALABLE,
@@ -55,32 +58,6 @@ MASKED_FIELDS = {f"{name}_masked": name for name in REVEALABLE}  # id_number_mas
 NUMBER_QUERY = re.compile(r"^[\d\s-]{7,}[\dXx]$")
 
 
-class NoDeletePermissionPolicy(ModelPermissionPolicy):
-    """Django model permissions, except that nobody may delete (disbursements and the audit log refer to the row)."""
-
-    def user_has_permission(self, user, action):
-        return action != "delete" and super().user_has_permission(user, action)
-
-    def users_with_any_permission(self, actions):
-        return super().users_with_any_permission([a for a in actions if a != "delete"])
-
-
-class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
-    """Only ``view``: the watch list is written by its import command, never by hand."""
-
-    def user_has_permission(self, user, action):
-        return action == "view" and super().user_has_permission(user, action)
-
-    def users_with_any_permission(self, actions):
-        return super().users_with_any_permission([a for a in actions if a == "view"])
-
-
-class ReadableHistoryView(HistoryView):
-    """The history (who registered, changed, revealed) is open to readers too: 审计 checks who looked at what."""
-
-    any_permission_required = ["add", "change", "view"]
-
-
 def beneficiaries_matching(queryset, query: str):
     """Search by name, or — when the query is a number — by the keyed hash of a full ID number, phone or bank
     account. The plain number is hashed and compared, never stored or matched as text (there is no text to match:
@@ -92,13 +69,6 @@ def beneficiaries_matching(queryset, query: str):
     hashes |= Q(phone_hash=sensitive.keyed_hash("phone", query))
     hashes |= Q(bank_account_hash=sensitive.keyed_hash("bank_account", query))
     return queryset.filter(hashes)
-
-
-def local_display(value):
-    """Times in local time (the inspect template formats but does not convert them), and — for blanks."""
-    if isinstance(value, datetime):
-        return timezone.localtime(value)
-    return "—" if value is None or value == "" else value
 
 
 class BeneficiaryIndexView(IndexView):
@@ -118,33 +88,6 @@ class BeneficiaryIndexView(IndexView):
             edit_url = reverse(self.edit_url_name, args=(quote(instance.pk),))
             buttons.append(Button("修改", url=edit_url, icon_name="edit", priority=20))
         return buttons
-
-
-class ServiceFormMixin:
-    """Create/edit through a service: its ``ValidationError`` goes back onto the form, and the transaction Wagtail
-    opens around ``save_instance`` is rolled back, so nothing is saved."""
-
-    inspect_url_name = None
-
-    def form_valid(self, form):
-        try:
-            return super().form_valid(form)
-        except ValidationError as error:
-            add_service_errors(form, error)
-            self.produced_error_message = self.get_error_message()
-            return self.form_invalid(form)
-
-    def get_success_url(self):
-        return reverse(self.inspect_url_name, args=(quote(self.object.pk),))
-
-    def get_success_buttons(self):
-        return []
-
-
-class ServiceCreateMixin(ServiceFormMixin):
-    def get_breadcrumbs_items(self):  # Wagtail's "New: …" has no Chinese translation
-        index = {"url": reverse(self.index_url_name), "label": self.model._meta.verbose_name_plural}
-        return [*self.breadcrumbs_items, index, {"url": "", "label": self.page_subtitle}]
 
 
 class BeneficiaryCreateView(ServiceCreateMixin, CreateView):
@@ -192,7 +135,7 @@ class BeneficiaryInspectView(InspectView):
         return self.labels.get(field_name) or super().get_field_label(field_name, field)
 
     def get_field_display_value(self, field_name, field):
-        return local_display(super().get_field_display_value(field_name, field))
+        return readable_value(super().get_field_display_value(field_name, field))
 
     def get_age_display_value(self):
         age = self.object.age_on(timezone.localdate())

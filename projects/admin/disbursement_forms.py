@@ -9,6 +9,7 @@ from wagtail.admin.widgets import AdminDateInput
 from wagtail.documents import get_document_model
 from wagtail.documents.widgets import AdminDocumentChooser
 
+from projects.admin.common import BeneficiaryChoiceField
 from projects.models import ACTIVE_STATUSES, Beneficiary, Disbursement, Payee, PaymentMethod, Project
 from projects.services import DisbursementDraft
 
@@ -42,13 +43,6 @@ class MultipleDocumentChooser(forms.Widget):
 
     def value_omitted_from_data(self, data, files, name):
         return False  # no chooser chosen means "no documents", not "unchanged"
-
-
-class BeneficiaryChoiceField(forms.ModelChoiceField):
-    """Staff choose a person by masked name and masked ID number; the full number is never put on the page."""
-
-    def label_from_instance(self, obj: Beneficiary) -> str:
-        return f"{obj.masked_name} · {obj.id_number_masked} · {obj.get_category_display()} · {obj.district}"
 
 
 def open_projects():

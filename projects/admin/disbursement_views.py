@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.contrib.admin.utils import quote
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Sum
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import NoReverseMatch, reverse
@@ -20,15 +19,14 @@ from django.utils.html import format_html_join
 from django.utils.http import urlencode
 from wagtail.admin import messages
 from wagtail.admin.views.generic import CreateView, EditView, IndexView, InspectView
-from wagtail.admin.views.generic.history import HistoryView
 from wagtail.admin.widgets.button import Button
 from wagtail.log_actions import log
 
 from ledger.money import quantize
+from projects.admin.common import ReadableInspectMixin, ServiceFormMixin
 from projects.models import Approval, Disbursement, DisbursementBatch, DisbursementStatus
 from projects.selectors import project_funding
 from projects.services import (
-    DisbursementError,
     batch_create,
     batch_total,
     disbursement_create,
@@ -91,31 +89,6 @@ def people_rows(subject) -> list[tuple[str, str, datetime | None]]:
     return rows
 
 
-class ReadableInspectMixin:
-    """Local times, 是/否 and — for blanks (the generic inspect template formats but does not convert); the
-    fields in ``record_fields`` (the viewset would otherwise pass an empty list, meaning every field)."""
-
-    record_fields: list[str] = []
-
-    def get_fields(self):
-        return self.record_fields
-
-    def get_field_display_value(self, field_name, field):
-        value = super().get_field_display_value(field_name, field)
-        if isinstance(value, datetime):
-            return timezone.localtime(value)
-        if isinstance(value, bool):
-            return "是" if value else "否"
-        return "—" if value is None or value == "" else value
-
-
-class AuditHistoryView(HistoryView):
-    """The audit log (who submitted, approved, paid, with reasons) is read by everyone who may view the record,
-    auditors included; Wagtail's default asks for a write permission."""
-
-    any_permission_required = ["add", "change", "view"]
-
-
 class InspectUrlAsTitleMixin:
     """The title column opens the record: edits are rare and offered in the row's menu."""
 
@@ -138,27 +111,6 @@ class DisbursementIndexView(InspectUrlAsTitleMixin, IndexView):
             edit_url = reverse(self.edit_url_name, args=(quote(instance.pk),))
             buttons.append(Button("修改草稿", url=edit_url, icon_name="edit", priority=20))
         return buttons
-
-
-class ServiceFormMixin:
-    """Create/edit through a service: its Chinese refusal goes on the form; the transaction is rolled back."""
-
-    error_message = "未能保存:请按提示修改后重新提交。"
-    inspect_url_name = None
-
-    def form_valid(self, form):
-        try:
-            return super().form_valid(form)
-        except (DisbursementError, PermissionDenied) as error:
-            form.add_error(None, str(error) or "没有执行此操作的权限。")
-            self.produced_error_message = self.get_error_message()
-            return self.form_invalid(form)
-
-    def get_success_url(self):
-        return reverse(self.inspect_url_name, args=(quote(self.object.pk),))
-
-    def get_success_buttons(self):
-        return []
 
 
 class DisbursementCreateView(ServiceFormMixin, CreateView):

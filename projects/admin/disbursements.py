@@ -17,9 +17,9 @@ from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.log_actions import LogFormatter
-from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
+from projects.admin.common import NoDeletePermissionPolicy, ReadableHistoryView
 from projects.models import Disbursement, DisbursementBatch
 
 from . import disbursement_views as views
@@ -33,18 +33,6 @@ from .disbursement_actions import (
 )
 from .disbursement_forms import BatchForm, DisbursementForm
 
-
-class NoDeletePermissionPolicy(ModelPermissionPolicy):
-    """Django model permissions, except that nobody may delete: money that went out stays on record."""
-
-    def user_has_permission(self, user, action):
-        return action != "delete" and super().user_has_permission(user, action)
-
-    def users_with_any_permission(self, actions):
-        return super().users_with_any_permission([a for a in actions if a != "delete"])
-
-
-# At import, before any view asks: Wagtail refuses a custom policy once it has made a default one for the model.
 register_permission_policy(Disbursement, NoDeletePermissionPolicy(Disbursement))
 register_permission_policy(DisbursementBatch, NoDeletePermissionPolicy(DisbursementBatch))
 
@@ -73,7 +61,7 @@ class SubjectViewSet(ModelViewSet):
     """Shared by both: no delete route or permission, action routes, links to the record rather than the form."""
 
     actions: dict = {}
-    history_view_class = views.AuditHistoryView
+    history_view_class = ReadableHistoryView
     copy_view_enabled = False
     inspect_view_enabled = True
     search_backend_name = None

@@ -25,8 +25,8 @@ from wagtail.admin.widgets import BooleanRadioSelect
 from wagtail.admin.widgets.button import Button
 from wagtail.log_actions import log
 
-from projects.admin.beneficiary_forms import EnrolmentEndForm, add_service_errors
-from projects.admin.beneficiary_views import ServiceCreateMixin, local_display
+from projects.admin.beneficiary_forms import EnrolmentEndForm
+from projects.admin.common import ServiceCreateMixin, add_service_errors, readable_value
 from projects.models import Enrolment
 from projects.services import enrolment_create, enrolment_end
 
@@ -104,7 +104,7 @@ class EnrolmentInspectView(InspectView):
         return get_object_or_404(related, pk=self.pk)
 
     def get_field_display_value(self, field_name, field):
-        return local_display(super().get_field_display_value(field_name, field))
+        return readable_value(super().get_field_display_value(field_name, field))
 
     def get_beneficiary_display_value(self):
         return masked_beneficiary(self.object)

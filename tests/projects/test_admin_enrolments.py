@@ -48,7 +48,7 @@ def person(db):
 def test_officer_enrols_a_beneficiary_and_ends_the_enrolment(officer, person, funded_project):
     client = _client(officer)
     form = client.get(ADD, {"beneficiary": person.pk}).content.decode()
-    assert f"{person.masked_name} {person.id_number_masked}" in form  # the select shows masks only
+    assert f"{person.masked_name} · {person.id_number_masked}" in form  # the select shows masks only
     assert beneficiary_data(40).id_number not in form
 
     response = client.post(ADD, _form(person, funded_project, yearly_cap="9000.00"))
