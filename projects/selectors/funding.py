@@ -94,8 +94,13 @@ def _disbursement_counts(project_ids: list[int]) -> dict[int, dict]:
 
 def fund_available(project: Project, *, excluding: Decimal = ZERO) -> Decimal:
     """可用余额 now: raised − spent − committed, plus ``excluding`` (a commitment about to be paid or re-checked).
-    Callers that act on it hold the project's row lock (``projects.services.funds.project_lock``)."""
-    return project_funding(project).available + excluding
+    Callers that act on it hold the project's row lock (``projects.services.funds.project_lock``). Two queries:
+    the ledger's running totals and the sum of commitments (not the page's counts)."""
+    figures = fund_figures_many([project.code])[project.code]
+    committed = Disbursement.objects.filter(project=project, status__in=COMMITTED_STATUSES).aggregate(
+        total=Sum("amount")
+    )["total"]
+    return figures.raised - figures.spent - quantize(committed or ZERO) + excluding
 
 
 def projects_active() -> QuerySet[Project]:

@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db.models import Prefetch, Q, Sum
 from django.utils import timezone
 
 from projects.models import (
@@ -24,6 +24,7 @@ from projects.models import (
     IllegalTransition,
     PaymentMethod,
     Project,
+    PublicationConsent,
 )
 
 from .disbursements import pay_items, round_approvers
@@ -109,7 +110,9 @@ def _items(batch: DisbursementBatch) -> list[Disbursement]:
     return list(
         batch.items.select_for_update(of=("self",))
         .select_related("project", "beneficiary", "enrolment")
-        .prefetch_related("beneficiary__consents")
+        .prefetch_related(
+            Prefetch("beneficiary__consents", queryset=PublicationConsent.objects.all(), to_attr="prefetched_consents")
+        )
         .order_by("pk")
     )
 

@@ -15,13 +15,23 @@ from __future__ import annotations
 from datetime import datetime
 
 from ledger.chart import BANK, CASH, INVENTORY, expense_code
-from ledger.models import Transaction, TransactionKind
+from ledger.models import Account, Transaction, TransactionKind
 from ledger.privacy import check_public_details
 from ledger.services import LegSpec, PostingRequest, transaction_reverse
 from projects.disclosure import public_name, public_tag
-from projects.models import Disbursement, PaymentMethod
+from projects.models import Disbursement, PaymentMethod, Project
+
+from .funds import project_fund_accounts
 
 CREDIT_ACCOUNT = {PaymentMethod.BANK: BANK, PaymentMethod.CASH: CASH, PaymentMethod.IN_KIND: INVENTORY}
+
+
+def accounts_ensure(project: Project) -> None:
+    """The accounts a payment posts to, created on first use: one counting query when they exist (the common case),
+    instead of a get_or_create per account of the chart."""
+    needed = {expense_code(project.code), *CREDIT_ACCOUNT.values()}
+    if Account.objects.filter(code__in=needed).count() < len(needed):
+        project_fund_accounts(project=project)
 
 
 def public_record(disbursement: Disbursement) -> dict:

@@ -171,3 +171,17 @@ def test_cents_add_up_exactly(officer, approver, finance):
     assert [t.share for t in gift_tracing(a).traced] == [Decimal("0.10"), Decimal("0.20")]
     assert [t.share for t in gift_tracing(b).traced] == [Decimal("0.30")]
     assert gift_tracing(b).unspent == Decimal("99.70")
+
+
+def test_where_a_gift_starts_is_summed_to_the_fen(officer, approver, finance):
+    """Gifts ¥0.10 and ¥0.20 come before C ¥100.00, so C starts at exactly 0.30 of the fund: the ¥0.30 payment is
+    theirs and C paid exactly ¥0.50 of the next one (no sliver of the first, no float residue)."""
+    project = ProjectFactory(code="FEN")
+    give(project, "0.10", finance_user=finance, days_ago=3, name="甲")
+    give(project, "0.20", finance_user=finance, days_ago=2, name="乙")
+    c = give(project, "100.00", finance_user=finance, days_ago=1, name="丙")
+    someone = person(1)
+    for amount in ("0.30", "0.50"):
+        paid(project, someone, amount, officer=officer, approver=approver, finance=finance)
+    assert [t.share for t in gift_tracing(c).traced] == [Decimal("0.50")]
+    assert gift_tracing(c).unspent == Decimal("99.50")
