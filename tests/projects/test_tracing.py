@@ -185,3 +185,17 @@ def test_where_a_gift_starts_is_summed_to_the_fen(officer, approver, finance):
         paid(project, someone, amount, officer=officer, approver=approver, finance=finance)
     assert [t.share for t in gift_tracing(c).traced] == [Decimal("0.50")]
     assert gift_tracing(c).unspent == Decimal("99.50")
+
+
+def test_the_public_payment_date_is_the_charitys_calendar_day(officer, approver, finance):
+    """Paid at 20:30 UTC is 04:30 the next morning in Shanghai (TIME_ZONE): the 公示 shows the local day."""
+    from datetime import UTC, date, datetime
+
+    from projects.models import Disbursement
+    from projects.selectors.disbursements import project_disbursements_public
+
+    project = ProjectFactory(code="TZ")
+    give(project, "1000.00", finance_user=finance)
+    payment = paid(project, person(1), "100.00", officer=officer, approver=approver, finance=finance)
+    Disbursement.objects.filter(pk=payment.pk).update(paid_at=datetime(2026, 11, 22, 20, 30, tzinfo=UTC))
+    assert [d.paid_on for d in project_disbursements_public(project)] == [date(2026, 11, 23)]
