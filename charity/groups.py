@@ -78,10 +78,14 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
 }
 AUDITOR_READS = ["projects", "donations", "ledger"]  # every view_* permission of these apps
 PAGE_EDITOR_PERMISSIONS = ["add_page", "change_page", "publish_page"]
-COLLECTION_GROUPS = {
-    "项目官员": ["add_document", "change_document", "choose_document"],
-    "编辑": ["add_image", "change_image", "choose_image", "add_document", "change_document", "choose_document"],
-}
+DOCUMENT_PERMISSIONS = ["add_document", "change_document", "choose_document"]
+IMAGE_PERMISSIONS = ["add_image", "change_image", "choose_image"]
+# Supporting documents of disbursements (invoices, bills, sign-off sheets) name beneficiaries: they live in a
+# collection only these groups may download (Wagtail's document view enforces it), and the officers who upload
+# them may add documents nowhere else. Editors' documents go to a public collection beside it.
+PRIVATE_DOCUMENTS = "受助人材料(不公开)"
+PUBLIC_DOCUMENTS = "公开文件"
+PRIVATE_DOCUMENT_READERS = ["项目官员", "审核人", "财务", "审计"]
 
 
 def _permissions(names: list[str]) -> list[Permission]:
@@ -114,7 +118,13 @@ def groups_ensure() -> dict[str, Group]:
 
 def _wagtail_object_permissions(groups: dict[str, Group]) -> None:
     """Pages and collections grant per object: 编辑 edits the whole site tree; documents and images by collection."""
-    from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
+    from wagtail.models import (
+        Collection,
+        CollectionViewRestriction,
+        GroupCollectionPermission,
+        GroupPagePermission,
+        Page,
+    )
 
     root_page = Page.get_first_root_node()
     if root_page is not None:
@@ -125,13 +135,28 @@ def _wagtail_object_permissions(groups: dict[str, Group]) -> None:
     root_collection = Collection.get_first_root_node()
     if root_collection is None:
         return
-    for group_name, codenames in COLLECTION_GROUPS.items():
+    private = _child_collection(root_collection, PRIVATE_DOCUMENTS)
+    restriction, _ = CollectionViewRestriction.objects.get_or_create(
+        collection=private, defaults={"restriction_type": CollectionViewRestriction.GROUPS}
+    )
+    restriction.restriction_type = CollectionViewRestriction.GROUPS
+    restriction.save()
+    restriction.groups.set([groups[name] for name in PRIVATE_DOCUMENT_READERS])
+    grants = [
+        ("项目官员", private, DOCUMENT_PERMISSIONS),
+        ("编辑", _child_collection(root_collection, PUBLIC_DOCUMENTS), DOCUMENT_PERMISSIONS),
+        ("编辑", root_collection, IMAGE_PERMISSIONS),
+    ]
+    for group_name, collection, codenames in grants:
         for codename in codenames:
             GroupCollectionPermission.objects.get_or_create(
-                group=groups[group_name],
-                collection=root_collection,
-                permission=Permission.objects.get(codename=codename),
+                group=groups[group_name], collection=collection, permission=Permission.objects.get(codename=codename)
             )
+
+
+def _child_collection(root, name: str):
+    existing = root.get_children().filter(name=name).first()
+    return existing or root.add_child(name=name)
 
 
 def groups_ensure_after_migrate(sender, **kwargs) -> None:

@@ -20,7 +20,10 @@ urlpatterns = [
 if settings.DEBUG:
     from django.conf.urls.static import static
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    # Images only: documents are served by Wagtail's view at /documents/, which enforces collection privacy
+    # (a disbursement's invoices name the beneficiary); a plain /media/documents/ URL would bypass it.
+    for folder in ("images", "original_images"):
+        urlpatterns += static(f"{settings.MEDIA_URL}{folder}/", document_root=f"{settings.MEDIA_ROOT}/{folder}")
 
 urlpatterns += i18n_patterns(
     path("transparency/", cms_views.transparency, name="transparency"),
