@@ -27,7 +27,16 @@ from django.utils import timezone
 
 from ledger.models.accounts import AccountType
 from projects import sensitive
-from projects.models import Beneficiary, Disbursement, DisbursementBatch, DisbursementStatus, Enrolment, WatchListEntry
+from projects.models import (
+    Beneficiary,
+    Disbursement,
+    DisbursementBatch,
+    DisbursementStatus,
+    Enrolment,
+    Project,
+    WatchListEntry,
+)
+from projects.selectors import project_funding_many
 
 HIGH, MEDIUM = "high", "medium"
 SEVERITY_LABELS = {HIGH: "高", MEDIUM: "中"}
@@ -282,6 +291,22 @@ def ledger_mismatch(year: int | None, today: date) -> list[Finding]:
     return findings
 
 
+def fund_overdrawn(year: int | None, today: date) -> list[Finding]:
+    """定向基金透支: a restricted project whose available (raised − paid − approved but unpaid) is below zero —
+    approvals and payments cannot cause it (they are guarded), but a refund or a reversed gift after an approval
+    can. Two grouped queries for every restricted project (``project_funding_many``); the year does not apply."""
+    projects = list(Project.objects.filter(is_restricted=True).order_by("code"))
+    funding = project_funding_many(projects)
+    return [
+        CHECKS["fund_overdrawn"].finding(
+            f"{p.name}({p.code}):可用余额 {yuan(funding[p.pk].available)}(已筹 {yuan(funding[p.pk].raised)},"
+            f"已支出 {yuan(funding[p.pk].spent)},已审批待支付 {yuan(funding[p.pk].committed)})。"
+        )
+        for p in projects
+        if funding[p.pk].available < 0
+    ]
+
+
 CHECKS: dict[str, Check] = {
     check.code: check
     for check in (
@@ -320,6 +345,13 @@ CHECKS: dict[str, Check] = {
             HIGH,
             "已支付拨付没有账本交易,或账本中本项目支出分录金额与拨付金额不符。",
             ledger_mismatch,
+        ),
+        Check(
+            "fund_overdrawn",
+            "定向基金透支",
+            HIGH,
+            "定向项目的可用余额(已筹 − 已支出 − 已审批待支付)低于零,通常因审批后发生退款或捐赠冲正。",
+            fund_overdrawn,
         ),
     )
 }

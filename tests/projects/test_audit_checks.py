@@ -318,6 +318,28 @@ def test_paid_without_a_ledger_transaction(staff, projects):
 # the command
 
 
+def test_a_restricted_fund_overdrawn_by_a_reversed_gift_is_found(staff, finance):
+    """Approval reserved ¥900 of ¥1,000; the gift is then reversed (a bank return): available is −¥900."""
+    from donations.services import donation_reverse
+
+    project = ProjectFactory(code="OD", name="透支测试", is_restricted=True)
+    gift = give(project, "1000.00", finance_user=finance)
+    person_ = register(501, staff["officer"])
+    approved_one = drafted(project, person_, "900.00", JAN_1, staff)
+    disbursement_submit(disbursement=approved_one, user=staff["officer"])
+    disbursement_approve(disbursement=approved_one, user=staff["approver"])
+    assert found("fund_overdrawn") == []
+    donation_reverse(donation=gift, reason="银行退回", user=finance)
+    [finding] = found("fund_overdrawn")
+    assert "透支测试" in finding.detail and "¥-900.00" in finding.detail
+    # An unrestricted project may draw on general funds: approved beyond its own gifts, it is not reported.
+    unrestricted = ProjectFactory(code="UN", name="非定向测试", is_restricted=False)
+    spend = drafted(unrestricted, register(502, staff["officer"]), "100.00", JAN_1, staff)
+    disbursement_submit(disbursement=spend, user=staff["officer"])
+    disbursement_approve(disbursement=spend, user=staff["approver"])
+    assert [f.detail for f in found("fund_overdrawn")] == [finding.detail]
+
+
 def run_command(*args):
     out = StringIO()
     try:
