@@ -37,7 +37,7 @@ from donations.services import (
     donation_reverse,
 )
 from ledger.privacy import PersonalDataError
-from projects.admin.common import ReadableInspectView, add_service_errors
+from projects.admin.common import ReadableInspectView, ServiceCreateMixin, add_service_errors
 from projects.sensitive import keyed_hash
 
 REVERSE_ACTION = "donations.reverse"
@@ -84,7 +84,7 @@ class DonationIndexView(IndexView):
         return buttons
 
 
-class OfflineGiftCreateView(CreateView):
+class OfflineGiftCreateView(ServiceCreateMixin, CreateView):
     """登记线下捐赠 through ``donation_record_offline``: it posts to the ledger exactly once, or saves nothing."""
 
     page_title = "捐赠"
@@ -93,11 +93,7 @@ class OfflineGiftCreateView(CreateView):
     submit_button_active_label = "正在入账…"
     success_message = "已登记捐赠 %(object)s,并已记入账本。"
     error_message = "未能登记:请按提示修改后重新提交。"
-    inspect_url_name = None
-
-    def get_breadcrumbs_items(self):
-        index = {"url": reverse(self.index_url_name), "label": Donation._meta.verbose_name_plural}
-        return [*self.breadcrumbs_items, index, {"url": "", "label": self.page_subtitle}]
+    service_errors = (ValidationError, DonationError, PersonalDataError)
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
@@ -108,20 +104,6 @@ class OfflineGiftCreateView(CreateView):
         donation = donation_record_offline(gift=self.form.to_gift(), recorded_by=self.request.user)
         log(donation, "wagtail.create", user=self.request.user)
         return donation
-
-    def form_valid(self, form):
-        try:
-            return super().form_valid(form)  # runs save_instance in a transaction: on error nothing is kept
-        except (ValidationError, DonationError, PersonalDataError) as error:
-            add_service_errors(form, error if isinstance(error, ValidationError) else str(error))
-            self.produced_error_message = self.get_error_message()
-            return self.form_invalid(form)
-
-    def get_success_url(self):
-        return reverse(self.inspect_url_name, args=(quote(self.object.pk),))
-
-    def get_success_buttons(self):
-        return []
 
 
 class OfficialReceiptEditView(EditView):

@@ -87,11 +87,12 @@ class ServiceFormMixin:
 
     error_message = "未能保存:请按提示修改后重新提交。"
     inspect_url_name = None
+    service_errors: tuple[type[Exception], ...] = (ValidationError, DisbursementError, PermissionDenied)
 
     def form_valid(self, form):
         try:
             return super().form_valid(form)
-        except (ValidationError, DisbursementError, PermissionDenied) as error:
+        except self.service_errors as error:
             add_service_errors(
                 form, error if isinstance(error, ValidationError) else (str(error) or "没有执行此操作的权限。")
             )

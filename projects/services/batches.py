@@ -16,7 +16,6 @@ from django.db.models import Prefetch, Q, Sum
 from django.utils import timezone
 
 from projects.models import (
-    Approval,
     Disbursement,
     DisbursementBatch,
     DisbursementStatus,
@@ -27,16 +26,16 @@ from projects.models import (
     PublicationConsent,
 )
 
-from .disbursements import pay_items, round_approvers
+from .disbursements import pay_items
 from .funds import project_lock
 from .rules import (
     DisbursementError,
-    check_approver,
     check_caps,
     check_fund,
     check_project_open,
     require_permission,
     required_approvals,
+    sign_off,
 )
 
 
@@ -181,17 +180,7 @@ def batch_approve(*, batch: DisbursementBatch, user, comment: str = "") -> Disbu
     if batch.status != DisbursementStatus.SUBMITTED:
         raise DisbursementError(f"批次状态为「{batch.get_status_display()}」,不能审批。")
     check_project_open(batch.project)
-    approvers = round_approvers(batch)
-    check_approver(batch, user, approvers)
-    Approval.objects.create(
-        batch=batch,
-        approver=user,
-        maker_id=batch.created_by_id,
-        submitter_id=batch.submitted_by_id,
-        round=batch.submission_round,
-        comment=comment.strip(),
-    )
-    if len(approvers) + 1 >= batch.required_approvals:
+    if sign_off(batch, user, comment):
         items = _items(batch)
         check_caps(items)
         check_fund(batch.project, sum((i.amount for i in items), Decimal("0")))

@@ -19,7 +19,6 @@ from ledger.privacy import PersonalDataError, check_public_details
 from ledger.services import transactions_post_bulk
 from projects.models import (
     DISBURSEMENT_TRANSITIONS,
-    Approval,
     Beneficiary,
     Disbursement,
     DisbursementStatus,
@@ -34,12 +33,12 @@ from . import postings
 from .funds import project_lock
 from .rules import (
     DisbursementError,
-    check_approver,
     check_caps,
     check_fund,
     check_project_open,
     require_permission,
     required_approvals,
+    sign_off,
 )
 
 
@@ -145,10 +144,6 @@ def _move(disbursement: Disbursement, new: str) -> None:
     disbursement.set_status(new)
 
 
-def round_approvers(subject) -> list[int]:
-    return list(subject.approvals.filter(round=subject.submission_round).values_list("approver_id", flat=True))
-
-
 @transaction.atomic
 def disbursement_submit(*, disbursement: Disbursement, user) -> Disbursement:
     """提交审批. The number of approvers needed is fixed here, from the amount."""
@@ -187,17 +182,7 @@ def disbursement_approve(*, disbursement: Disbursement, user, comment: str = "")
     disbursement = _locked(disbursement, lock_project=True)
     _check_move(disbursement, DisbursementStatus.APPROVED)
     check_project_open(disbursement.project)
-    approvers = round_approvers(disbursement)
-    check_approver(disbursement, user, approvers)
-    Approval.objects.create(
-        disbursement=disbursement,
-        approver=user,
-        maker_id=disbursement.created_by_id,
-        submitter_id=disbursement.submitted_by_id,
-        round=disbursement.submission_round,
-        comment=comment.strip(),
-    )
-    if len(approvers) + 1 >= disbursement.required_approvals:
+    if sign_off(disbursement, user, comment):
         check_caps([disbursement])
         check_fund(disbursement.project, disbursement.amount)
         _move(disbursement, DisbursementStatus.APPROVED)

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Sum
 
-from projects.models import LIVE_STATUSES, Disbursement, Project, Status
+from projects.models import LIVE_STATUSES, Approval, Disbursement, DisbursementBatch, Project, Status
 from projects.selectors import fund_available
 
 
@@ -52,6 +52,26 @@ def check_approver(subject, user, approvers: Iterable[int]) -> None:
         raise DisbursementError("审批人不能是经办人或提交人(经办与审批须由不同人员完成)。")
     if user.pk in approvers:
         raise DisbursementError("您已审批过本次提交,需由另一位审核人审批。")
+
+
+def round_approvers(subject) -> list[int]:
+    return list(subject.approvals.filter(round=subject.submission_round).values_list("approver_id", flat=True))
+
+
+def sign_off(subject: Disbursement | DisbursementBatch, user, comment: str) -> bool:
+    """Record one approver's sign-off on a disbursement or a batch, maker-checker checked; True when it is the last
+    one this submission round needs."""
+    approvers = round_approvers(subject)
+    check_approver(subject, user, approvers)
+    Approval.objects.create(
+        **{"batch" if isinstance(subject, DisbursementBatch) else "disbursement": subject},
+        approver=user,
+        maker_id=subject.created_by_id,
+        submitter_id=subject.submitted_by_id,
+        round=subject.submission_round,
+        comment=comment.strip(),
+    )
+    return len(approvers) + 1 >= subject.required_approvals
 
 
 def check_fund(project: Project, amount: Decimal, *, already_committed: Decimal = Decimal("0")) -> None:
