@@ -7,16 +7,16 @@ edit records the official 公益事业捐赠票据 numbers, and a mistake is und
 from __future__ import annotations
 
 import django_filters
-from django.contrib.auth import get_permission_codename
 from django.urls import path
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import BooleanColumn, Column
-from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+from wagtail.admin.viewsets.model import ModelViewSetGroup
 from wagtail.admin.widgets import BooleanRadioSelect
 
 from donations import admin_views
 from donations.admin_forms import OfficialReceiptForm, OfflineGiftForm
 from donations.models import Donation, Donor, MonthlyPlan, WebhookEvent
+from projects.admin.common import NoDeleteViewSet, ReadOnlyViewSet
 
 
 def mask_phone(phone: str) -> str:
@@ -53,30 +53,7 @@ class DonationFilterSet(WagtailFilterSet):
         return queryset.filter(disputed_at__isnull=not value)
 
 
-class ReadOnlyViewSet(ModelViewSet):
-    """List and inspect only; the rows are written by the payment services."""
-
-    inspect_view_class = admin_views.ReadableInspectView
-    inspect_view_enabled = True
-    copy_view_enabled = False
-    add_to_reference_index = False
-    read_only_views = {"index", "index_results", "inspect", "history", "history_results"}
-
-    def get_common_view_kwargs(self, **kwargs):
-        return super().get_common_view_kwargs(add_url_name=None, edit_url_name=None, delete_url_name=None, **kwargs)
-
-    def get_urlpatterns(self):
-        return [p for p in super().get_urlpatterns() if p.name in self.read_only_views]
-
-    def get_form_class(self, for_update=False):
-        return None  # no add or edit view is routed
-
-    def get_permissions_to_register(self):
-        view = get_permission_codename("view", self.model_opts)
-        return super().get_permissions_to_register().filter(codename=view)
-
-
-class DonationViewSet(ModelViewSet):
+class DonationViewSet(NoDeleteViewSet):
     model = Donation
     icon = "doc-full-inverse"
     menu_label = "捐赠"
@@ -148,9 +125,7 @@ class DonationViewSet(ModelViewSet):
     ]
 
     def get_common_view_kwargs(self, **kwargs):
-        return super().get_common_view_kwargs(
-            delete_url_name=None, reverse_url_name=self.get_url_name("reverse"), **kwargs
-        )
+        return super().get_common_view_kwargs(reverse_url_name=self.get_url_name("reverse"), **kwargs)
 
     def get_form_class(self, for_update=False):
         return OfficialReceiptForm if for_update else OfflineGiftForm
@@ -163,15 +138,10 @@ class DonationViewSet(ModelViewSet):
         return self.construct_view(admin_views.DonationReverseView)
 
     def get_urlpatterns(self):
-        routes = [p for p in super().get_urlpatterns() if p.name != "delete"]
-        return [*routes, path("reverse/<int:pk>/", self.reverse_view, name="reverse")]
-
-    def get_permissions_to_register(self):
-        delete = get_permission_codename("delete", self.model_opts)
-        return super().get_permissions_to_register().exclude(codename=delete)
+        return [*super().get_urlpatterns(), path("reverse/<int:pk>/", self.reverse_view, name="reverse")]
 
 
-class DonorViewSet(ModelViewSet):
+class DonorViewSet(NoDeleteViewSet):
     model = Donor
     icon = "user"
     menu_label = "捐赠人"
@@ -191,16 +161,6 @@ class DonorViewSet(ModelViewSet):
     index_view_class = admin_views.DonorIndexView
     search_fields = ["name", "credit_code"]  # and a full phone or e-mail, by keyed hash (DonorIndexView)
     search_backend_name = None
-
-    def get_urlpatterns(self):
-        return [p for p in super().get_urlpatterns() if p.name != "delete"]
-
-    def get_common_view_kwargs(self, **kwargs):
-        return super().get_common_view_kwargs(delete_url_name=None, **kwargs)
-
-    def get_permissions_to_register(self):
-        delete = get_permission_codename("delete", self.model_opts)
-        return super().get_permissions_to_register().exclude(codename=delete)
 
 
 class MonthlyPlanViewSet(ReadOnlyViewSet):

@@ -13,14 +13,20 @@ from django.urls import path
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column
-from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+from wagtail.admin.viewsets.model import ModelViewSetGroup
 from wagtail.log_actions import LogFormatter
 from wagtail.permissions import register_permission_policy
 
 from projects.admin import beneficiary_views as views
 from projects.admin import enrolment_views
 from projects.admin.beneficiary_forms import BeneficiaryForm, EnrolmentForm
-from projects.admin.common import NoDeletePermissionPolicy, ReadableHistoryView, ReadOnlyPermissionPolicy
+from projects.admin.common import (
+    NoDeletePermissionPolicy,
+    NoDeleteViewSet,
+    ReadableHistoryView,
+    ReadOnlyPermissionPolicy,
+    ReadOnlyViewSet,
+)
 from projects.models import Beneficiary, Enrolment, WatchListEntry
 from projects.services import REVEAL_ACTION, REVEALABLE
 
@@ -30,23 +36,10 @@ register_permission_policy(Enrolment, NoDeletePermissionPolicy(Enrolment))
 register_permission_policy(WatchListEntry, ReadOnlyPermissionPolicy(WatchListEntry))
 
 
-class NoDeleteViewSet(ModelViewSet):
-    """No delete view, no delete button, and no delete permission offered in the group editor."""
-
+class RegistryViewSet(NoDeleteViewSet):
     copy_view_enabled = False
     inspect_view_enabled = True
     history_view_class = ReadableHistoryView
-    routed = {"index", "index_results", "add", "edit", "inspect", "history", "history_results", "usage"}
-
-    def get_common_view_kwargs(self, **kwargs):
-        return super().get_common_view_kwargs(delete_url_name=None, **kwargs)
-
-    def get_urlpatterns(self):
-        return [p for p in super().get_urlpatterns() if p.name in self.routed]
-
-    def get_permissions_to_register(self):
-        delete = get_permission_codename("delete", self.model_opts)
-        return super().get_permissions_to_register().exclude(codename=delete)
 
 
 class BeneficiaryFilterSet(WagtailFilterSet):
@@ -57,7 +50,7 @@ class BeneficiaryFilterSet(WagtailFilterSet):
         fields = ["category", "district"]
 
 
-class BeneficiaryViewSet(NoDeleteViewSet):
+class BeneficiaryViewSet(RegistryViewSet):
     model = Beneficiary
     icon = "group"
     menu_label = "受助人"
@@ -124,11 +117,11 @@ class BeneficiaryViewSet(NoDeleteViewSet):
         ]
 
 
-class EnrolmentViewSet(NoDeleteViewSet):
+class EnrolmentViewSet(RegistryViewSet):
     model = Enrolment
     icon = "clipboard-list"
     menu_label = "救助对象登记"
-    routed = NoDeleteViewSet.routed - {"edit"}  # ended through 结束登记, never edited
+    unrouted = NoDeleteViewSet.unrouted | {"edit"}  # ended through 结束登记, never edited
     index_view_class = enrolment_views.EnrolmentIndexView
     add_view_class = enrolment_views.EnrolmentCreateView
     inspect_view_class = enrolment_views.EnrolmentInspectView
@@ -166,14 +159,14 @@ class EnrolmentViewSet(NoDeleteViewSet):
         return [*super().get_urlpatterns(), path("end/<int:pk>/", end, name="end")]
 
 
-class WatchListViewSet(ModelViewSet):
+class WatchListViewSet(ReadOnlyViewSet):
     """监察名单, listed only: rows come from the import command and hold hashes, never ID numbers."""
 
     model = WatchListEntry
     icon = "warning"
     menu_label = "监察名单"
-    copy_view_enabled = False
-    add_to_reference_index = False
+    inspect_view_enabled = False
+    read_only_views = frozenset({"index", "index_results"})
     list_display = [
         "label",
         Column("hash_prefix", label="身份证号哈希(前 8 位)", accessor=lambda entry: f"{entry.id_number_hash[:8]}…"),
@@ -182,15 +175,6 @@ class WatchListViewSet(ModelViewSet):
     list_filter = ["label"]
     search_fields = ["label"]
     search_backend_name = None
-
-    def get_common_view_kwargs(self, **kwargs):
-        return super().get_common_view_kwargs(add_url_name=None, edit_url_name=None, delete_url_name=None, **kwargs)
-
-    def get_urlpatterns(self):
-        return [p for p in super().get_urlpatterns() if p.name in {"index", "index_results"}]
-
-    def get_form_class(self, for_update=False):
-        return None  # no add or edit view is routed
 
     def get_permissions_to_register(self):
         view = get_permission_codename("view", self.model_opts)

@@ -12,10 +12,12 @@ from datetime import datetime
 
 from django import forms
 from django.contrib.admin.utils import quote
+from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from wagtail.admin.views.generic import HistoryView, InspectView
+from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from projects.models import Beneficiary
@@ -41,6 +43,24 @@ class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
 
     def users_with_any_permission(self, actions):
         return super().users_with_any_permission([a for a in actions if a == "view"])
+
+
+class NoDeleteViewSet(ModelViewSet):
+    """No delete view, no delete button, and no delete permission offered in the group editor (the permission
+    policy above refuses it as well). ``unrouted`` names any other route a viewset leaves out."""
+
+    unrouted: frozenset[str] = frozenset({"delete"})
+
+    def get_common_view_kwargs(self, **kwargs):
+        kwargs.setdefault("delete_url_name", None)
+        return super().get_common_view_kwargs(**kwargs)
+
+    def get_urlpatterns(self):
+        return [p for p in super().get_urlpatterns() if p.name not in self.unrouted]
+
+    def get_permissions_to_register(self):
+        delete = get_permission_codename("delete", self.model_opts)
+        return super().get_permissions_to_register().exclude(codename=delete)
 
 
 class ReadableHistoryView(HistoryView):
@@ -70,6 +90,29 @@ class ReadableInspectMixin:
 
 class ReadableInspectView(ReadableInspectMixin, InspectView):
     pass
+
+
+class ReadOnlyViewSet(ModelViewSet):
+    """List and inspect only: the rows are written by services or commands (payment events, the watch list)."""
+
+    inspect_view_class = ReadableInspectView
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    add_to_reference_index = False
+    read_only_views = frozenset({"index", "index_results", "inspect", "history", "history_results"})
+
+    def get_common_view_kwargs(self, **kwargs):
+        return super().get_common_view_kwargs(add_url_name=None, edit_url_name=None, delete_url_name=None, **kwargs)
+
+    def get_urlpatterns(self):
+        return [p for p in super().get_urlpatterns() if p.name in self.read_only_views]
+
+    def get_form_class(self, for_update=False):
+        return None  # no add or edit view is routed
+
+    def get_permissions_to_register(self):
+        view = get_permission_codename("view", self.model_opts)
+        return super().get_permissions_to_register().filter(codename=view)
 
 
 def add_service_errors(form: forms.Form, error: ValidationError | str) -> None:

@@ -11,7 +11,6 @@ from ledger.money import quantize
 from projects.models import DisbursementBatch
 from projects.selectors import project_funding_many, projects_active
 from projects.selectors.disbursements import pending_for
-from projects.services import batch_total
 
 INSPECT_URL_NAMES = {"disbursement": "disbursements:inspect", "disbursementbatch": "disbursement-batches:inspect"}
 
@@ -27,9 +26,9 @@ def pending_row(subject) -> dict:
         "kind": "批次" if is_batch else "拨付",
         "title": str(subject),
         "project": subject.project,
-        "amount": quantize(batch_total(subject)) if is_batch else subject.amount,
+        "amount": quantize(subject.amount_total),
         "disbursed_on": subject.disbursed_on,
-        "approvals": f"{subject.approvals.filter(round=subject.submission_round).count()}/{subject.required_approvals}",
+        "approvals": f"{subject.round_approvals}/{subject.required_approvals}",
         "url": reverse(INSPECT_URL_NAMES[subject._meta.model_name], args=(quote(subject.pk),)),
     }
 

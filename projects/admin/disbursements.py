@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import django_filters
 from django.contrib.admin.utils import quote
-from django.contrib.auth import get_permission_codename
 from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.admin_url_finder import ModelAdminURLFinder
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import Column
-from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+from wagtail.admin.viewsets.model import ModelViewSetGroup
 from wagtail.log_actions import LogFormatter
 from wagtail.permissions import register_permission_policy
 
-from projects.admin.common import NoDeletePermissionPolicy, ReadableHistoryView
+from projects.admin.common import NoDeletePermissionPolicy, NoDeleteViewSet, ReadableHistoryView
 from projects.models import Disbursement, DisbursementBatch
 
 from . import disbursement_views as views
@@ -57,7 +56,7 @@ def _yuan(amount) -> str:
     return f"{amount:,.2f}" if amount is not None else "—"
 
 
-class SubjectViewSet(ModelViewSet):
+class SubjectViewSet(NoDeleteViewSet):
     """Shared by both: no delete route or permission, action routes, links to the record rather than the form."""
 
     actions: dict = {}
@@ -66,12 +65,10 @@ class SubjectViewSet(ModelViewSet):
     inspect_view_enabled = True
     search_backend_name = None
 
-    def get_common_view_kwargs(self, **kwargs):
-        return super().get_common_view_kwargs(delete_url_name=None, usage_url_name=None, **kwargs)
+    unrouted = frozenset({"delete", "usage"})
 
-    def get_permissions_to_register(self):
-        delete = get_permission_codename("delete", self.model_opts)
-        return super().get_permissions_to_register().exclude(codename=delete)
+    def get_common_view_kwargs(self, **kwargs):
+        return super().get_common_view_kwargs(usage_url_name=None, **kwargs)
 
     def get_inspect_view_kwargs(self, **kwargs):
         return super().get_inspect_view_kwargs(action_url_name=self.get_url_name("%s"), **kwargs)
@@ -80,7 +77,7 @@ class SubjectViewSet(ModelViewSet):
         return self.construct_view(SubjectActionView, action=action)
 
     def get_urlpatterns(self):
-        routes = [p for p in super().get_urlpatterns() if p.name not in ("delete", "usage")]
+        routes = super().get_urlpatterns()
         actions = [path(f"{name}/<int:pk>/", self.action_view(a), name=name) for name, a in self.actions.items()]
         return [*routes, *actions]
 

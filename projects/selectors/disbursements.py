@@ -13,14 +13,21 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import F, OuterRef, Prefetch, Subquery, Sum, Window
+from django.db.models import Count, F, OuterRef, Prefetch, Subquery, Sum, Window
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ledger.models import Leg
 from ledger.money import quantize
 from projects.disclosure import public_name
-from projects.models import Disbursement, DisbursementBatch, DisbursementStatus, Project, PublicationConsent
+from projects.models import (
+    Approval,
+    Disbursement,
+    DisbursementBatch,
+    DisbursementStatus,
+    Project,
+    PublicationConsent,
+)
 
 ZERO = Decimal("0.00")
 
@@ -115,18 +122,33 @@ def fund_spending_between(project: Project, start: Decimal, end: Decimal) -> lis
 
 
 def pending_for(user) -> dict[str, list]:
-    """What waits for this user on the dashboard: submissions to approve (not their own), approvals to pay."""
+    """What waits for this user on the dashboard: submissions to approve (not their own), approvals to pay. Each
+    row carries ``round_approvals`` (sign-offs this round) and ``amount_total`` (a batch's items summed), so the
+    panel needs no query per row."""
     pending: dict[str, list] = {"approve": [], "pay": []}
     if user.has_perm("projects.approve_disbursement"):
         for model in (Disbursement, DisbursementBatch):
-            rows = model.objects.filter(status=DisbursementStatus.SUBMITTED).exclude(created_by=user)
-            if model is Disbursement:
-                rows = rows.filter(batch__isnull=True)
-            pending["approve"] += list(rows.exclude(submitted_by=user).select_related("project")[:20])
+            rows = _pending(model, DisbursementStatus.SUBMITTED).exclude(created_by=user).exclude(submitted_by=user)
+            pending["approve"] += list(rows[:20])
     if user.has_perm("projects.pay_disbursement"):
         for model in (Disbursement, DisbursementBatch):
-            rows = model.objects.filter(status=DisbursementStatus.APPROVED)
-            if model is Disbursement:
-                rows = rows.filter(batch__isnull=True)
-            pending["pay"] += list(rows.select_related("project")[:20])
+            pending["pay"] += list(_pending(model, DisbursementStatus.APPROVED)[:20])
     return pending
+
+
+def _pending(model, status: str):
+    subject = "batch" if model is DisbursementBatch else "disbursement"
+    signed = Approval.objects.filter(**{subject: OuterRef("pk")}, round=OuterRef("submission_round"))
+    rows = (
+        model.objects.filter(status=status)
+        .select_related("project")
+        .annotate(round_approvals=Coalesce(Subquery(_count(signed, subject)), 0))
+    )
+    if model is Disbursement:
+        return rows.filter(batch__isnull=True).annotate(amount_total=F("amount"))
+    items = Disbursement.objects.filter(batch=OuterRef("pk")).values("batch").annotate(total=Sum("amount"))
+    return rows.annotate(amount_total=Coalesce(Subquery(items.values("total")), ZERO))
+
+
+def _count(queryset, group_by: str):
+    return queryset.values(group_by).annotate(n=Count("id")).values("n")

@@ -27,6 +27,7 @@ from projects.models import (
     Payee,
     PaymentMethod,
     Project,
+    Status,
 )
 
 from . import postings
@@ -59,8 +60,12 @@ class DisbursementDraft:
 
 def disbursement_errors(draft: DisbursementDraft) -> dict[str, str]:
     """Every problem with a draft, by field, in Chinese."""
+    return _errors(draft, _enrolments(draft))
+
+
+def _errors(draft: DisbursementDraft, enrolments: list[Enrolment]) -> dict[str, str]:
     errors = {}
-    if draft.project.status == "closed":
+    if draft.project.status == Status.CLOSED:
         errors["project"] = "项目已结项,不能再新增拨付。"
     if draft.amount is None or draft.amount <= 0 or draft.amount != draft.amount.quantize(Decimal("0.01")):
         errors["amount"] = "金额必须大于 0,最多两位小数。"
@@ -79,21 +84,24 @@ def disbursement_errors(draft: DisbursementDraft) -> dict[str, str]:
             errors["enrolment"] = "所选登记不属于该受助人和项目。"
         elif not enrolment.is_active_on(draft.disbursed_on):
             errors["disbursed_on"] = "支付日期不在该受助人的项目登记期内(登记已结束或尚未开始)。"
-    elif _enrolments(draft) and _enrolment_for(draft) is None:
+    elif enrolments and _enrolment_for(draft, enrolments) is None:
         # Someone enrolled in the project is paid under an enrolment; one-off relief (临时救助) needs none.
         errors["disbursed_on"] = "该受助人在本项目有登记,但支付日期不在任何一段登记期内(登记已结束或尚未开始)。"
     return errors
 
 
 def _enrolments(draft: DisbursementDraft) -> list[Enrolment]:
+    """The person's enrolments in the project, when the draft names none (one query, shared by checks and save)."""
+    if draft.enrolment is not None:
+        return []
     return list(Enrolment.objects.filter(beneficiary=draft.beneficiary, project=draft.project))
 
 
-def _enrolment_for(draft: DisbursementDraft) -> Enrolment | None:
+def _enrolment_for(draft: DisbursementDraft, enrolments: list[Enrolment]) -> Enrolment | None:
     """The enrolment a payment belongs to: the one given, else the person's one active enrolment in the project."""
     if draft.enrolment is not None:
         return draft.enrolment
-    active = [e for e in _enrolments(draft) if e.is_active_on(draft.disbursed_on)]
+    active = [e for e in enrolments if e.is_active_on(draft.disbursed_on)]
     return active[0] if len(active) == 1 else None
 
 
@@ -101,12 +109,13 @@ def _enrolment_for(draft: DisbursementDraft) -> Enrolment | None:
 def disbursement_create(*, draft: DisbursementDraft, user) -> Disbursement:
     """新建拨付(草稿)."""
     require_permission(user, "add_disbursement", "新建拨付")
-    if errors := disbursement_errors(draft):
+    enrolments = _enrolments(draft)
+    if errors := _errors(draft, enrolments):
         raise DisbursementError("；".join(errors.values()))
     disbursement = Disbursement.objects.create(
         project=draft.project,
         beneficiary=draft.beneficiary,
-        enrolment=_enrolment_for(draft),
+        enrolment=_enrolment_for(draft, enrolments),
         amount=draft.amount,
         purpose=draft.purpose.strip(),
         disbursed_on=draft.disbursed_on,
@@ -266,12 +275,13 @@ def disbursement_update_draft(*, disbursement: Disbursement, draft: Disbursement
         raise DisbursementError(f"该拨付属于批次「{disbursement.batch}」,批次中的金额按登记标准生成,不能单独修改。")
     if disbursement.status != DisbursementStatus.DRAFT:
         raise DisbursementError("只有草稿可以修改;已提交的拨付请先退回。")
-    if errors := disbursement_errors(draft):
+    enrolments = _enrolments(draft)
+    if errors := _errors(draft, enrolments):
         raise DisbursementError("；".join(errors.values()))
     for name in ("project", "beneficiary", "amount", "purpose", "disbursed_on", "method", "payee", "notes"):
         setattr(disbursement, name, getattr(draft, name))
     disbursement.payee_name = draft.payee_name.strip()
-    disbursement.enrolment = _enrolment_for(draft)
+    disbursement.enrolment = _enrolment_for(draft, enrolments)
     disbursement.required_approvals = required_approvals(draft.amount)
     disbursement.save()
     disbursement.documents.set(draft.documents)
