@@ -20,6 +20,7 @@ INSTALLED_APPS = [
     "projects",
     "donations",
     "reports",
+    "bulk",
     "cms",
     "django_tasks",
     "import_export",
@@ -184,6 +185,14 @@ DONATION_MAX_AMOUNT = Decimal(env.str("DONATION_MAX_AMOUNT", default="50000.00")
 DONATION_LOOKUP_ATTEMPTS = env.int("DONATION_LOOKUP_ATTEMPTS", default=10)  # per client address …
 DONATION_LOOKUP_WINDOW = env.int("DONATION_LOOKUP_WINDOW", default=600)  # … per this many seconds
 RECEIPT_SERIAL_PREFIX = env.str("RECEIPT_SERIAL_PREFIX", default="JZ")
+
+# Bulk import (docs/import-export.md): files above the size are refused before anything parses them; an .xlsx
+# (a zip) may unpack to at most IMPORT_MAX_UNPACKED_BYTES, and at most IMPORT_MAX_RATIO times its packed size.
+IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
+IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=256 * 1024 * 1024)
+IMPORT_MAX_RATIO = env.int("IMPORT_MAX_RATIO", default=100)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=200_000)
+IMPORT_UPLOAD_DIR = Path(env.str("IMPORT_UPLOAD_DIR", default=str(VAR_DIR / "imports")))  # private: never under MEDIA
 SITE_URL = env.str("SITE_URL", default=WAGTAILADMIN_BASE_URL)  # absolute links in emails and receipts
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@localhost")
 # Outgoing mail from one URL: smtp+tls://user:password@smtp.example.org:587 (dev prints to the console).

@@ -112,6 +112,9 @@ class Donation(models.Model):
     stripe_charge_id = _unique_id("Stripe Charge")
 
     bank_reference = models.CharField("银行流水号", max_length=64, unique=True, null=True, blank=True)
+    payer_name = models.CharField(
+        "付款人", max_length=100, blank=True, help_text="银行流水上的付款人户名或交款人,仅供内部对账,不公开。"
+    )
     in_kind_description = models.CharField("物资名称", max_length=200, blank=True)
     in_kind_quantity = models.DecimalField("数量", max_digits=14, decimal_places=2, null=True, blank=True)
     in_kind_unit = models.CharField("单位", max_length=20, blank=True)

@@ -56,11 +56,15 @@ class Donor(models.Model):
         return self.name or f"捐赠人 #{self.pk}"
 
     def save(self, *args, **kwargs):
-        self.phone_hash = keyed_hash("phone", self.phone)
-        self.email_hash = keyed_hash("email", self.email.strip().lower())
+        self.hashes_refresh()
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "phone_hash", "email_hash"}
         super().save(*args, **kwargs)
+
+    def hashes_refresh(self) -> None:
+        """The keyed hashes staff search by (``bulk_create`` skips ``save``: call this first)."""
+        self.phone_hash = keyed_hash("phone", self.phone)
+        self.email_hash = keyed_hash("email", self.email.strip().lower())
 
     def clean(self):
         if self.credit_code and self.kind != DonorKind.ORGANISATION:

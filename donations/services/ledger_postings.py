@@ -20,7 +20,7 @@ from donations.models import Channel, Donation
 from ledger.chart import BANK, CASH, GENERAL_INCOME, INVENTORY, STRIPE_CLEARING, chart_ensure, income_code
 from ledger.models import Account, Transaction, TransactionKind
 from ledger.privacy import PersonalDataError, check_public_details
-from ledger.services import LegSpec, transaction_post, transaction_reverse
+from ledger.services import LegSpec, PostingRequest, transaction_post, transaction_reverse, transactions_post_bulk
 from projects.services import project_fund_accounts
 
 DEBIT_ACCOUNT = {
@@ -62,13 +62,30 @@ def public_record(donation: Donation) -> dict:
 
 def gift_post(donation: Donation) -> Transaction:
     """Post a received gift (idempotent: the source is the gift's public id)."""
+    return transactions_post_bulk([_gift_request(donation, income_account(donation))])[0]
+
+
+def gifts_post_bulk(donations: list[Donation]) -> list[Transaction]:
+    """Post many received gifts (an import) in one ledger call; the chart and each fund's accounts are
+    ensured once for the lot, not once per gift."""
+    chart_ensure()
+    projects = {d.project_id: d.project for d in donations if d.project_id is not None}
+    for project in projects.values():
+        project_fund_accounts(project=project)
+    requests = [
+        _gift_request(d, GENERAL_INCOME if d.project_id is None else income_code(d.project.code)) for d in donations
+    ]
+    return transactions_post_bulk(requests)
+
+
+def _gift_request(donation: Donation, income: str) -> PostingRequest:
     amount = donation.amount
-    return transaction_post(
+    return PostingRequest(
         kind=TransactionKind.IN_KIND if donation.channel == Channel.IN_KIND else TransactionKind.DONATION,
         occurred_at=donation.received_at,
         legs=[
             LegSpec(DEBIT_ACCOUNT[donation.channel], "D", amount, donation.currency),
-            LegSpec(income_account(donation), "C", amount, donation.currency),
+            LegSpec(income, "C", amount, donation.currency),
         ],
         source=f"donation:{donation.public_id}",
         memo=str(donation),

@@ -11,6 +11,7 @@ Rules:
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -22,9 +23,11 @@ from django.utils import timezone
 from donations.models import Channel, Donation, DonationStatus, Donor
 from donations.models.donations import OFFLINE_CHANNELS
 from projects.models import Project
+from projects.selectors.lookups import in_chunks
 
 from . import ledger_postings
 from .payments import DonationError, donation_record_payment
+from .receipts import receipt_serials_assign_bulk
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class OfflineGift:
     is_anonymous: bool = False
     message: str = ""
     bank_reference: str = ""
+    payer_name: str = ""  # the statement's 付款人户名 (private: staff reconciliation only)
     in_kind_description: str = ""
     in_kind_quantity: Decimal | None = None
     in_kind_unit: str = ""
@@ -91,6 +95,7 @@ def donation_record_offline(*, gift: OfflineGift, recorded_by=None) -> Donation:
             is_anonymous=gift.is_anonymous,
             message=gift.message.strip(),
             bank_reference=reference,
+            payer_name=gift.payer_name.strip(),
             in_kind_description=gift.in_kind_description.strip(),
             in_kind_quantity=gift.in_kind_quantity,
             in_kind_unit=gift.in_kind_unit.strip(),
@@ -101,6 +106,67 @@ def donation_record_offline(*, gift: OfflineGift, recorded_by=None) -> Donation:
         return donation_record_payment(
             donation=donation, amount=gift.amount, currency=donation.currency, received_at=gift.received_at
         )
+
+
+def donations_record_offline_bulk(*, gifts: Sequence[OfflineGift], recorded_by=None) -> list[Donation]:
+    """Record many received offline gifts (an import) in one transaction: all of them, or none.
+
+    Each gift is checked as ``donation_record_offline`` checks one; a gift whose ``submission_key`` is already
+    recorded comes back as recorded (so importing a file twice records nothing new), and a bank reference recorded
+    by another gift is refused. One ledger transaction per gift, posted in a single ledger call; receipt serials
+    follow the order the gifts were received. Imported gifts send no thank-you e-mails: they are history.
+    Returns the gifts in the order given."""
+    problems = [(i, errors) for i, gift in enumerate(gifts, start=1) if (errors := offline_gift_errors(gift))]
+    if problems:
+        raise ValidationError([f"第 {i} 笔:{' '.join(errors.values())}" for i, errors in problems[:20]])
+    with transaction.atomic():
+        by_key = in_chunks(Donation.objects.all(), "idempotency_key", [g.submission_key for g in gifts])
+        by_reference = in_chunks(Donation.objects.all(), "bank_reference", [g.bank_reference.strip() for g in gifts])
+        result: list[Donation | None] = []
+        fresh: list[Donation] = []
+        references: set[str] = set()
+        for gift in gifts:
+            if gift.submission_key and (done := by_key.get(gift.submission_key)):
+                result.append(done)
+                continue
+            reference = gift.bank_reference.strip() or None
+            if reference and (reference in by_reference or reference in references):
+                raise ValidationError({"bank_reference": f"银行流水号 {reference} 已经登记过,不能重复入账。"})
+            if reference:
+                references.add(reference)
+            donation = _received(gift, reference, recorded_by)
+            fresh.append(donation)
+            result.append(donation)
+        if fresh:
+            for donation, posted in zip(fresh, ledger_postings.gifts_post_bulk(fresh), strict=True):
+                donation.transaction = posted
+            receipt_serials_assign_bulk(fresh)
+            Donation.objects.bulk_create(fresh, batch_size=2000)
+    return result
+
+
+def _received(gift: OfflineGift, reference: str | None, recorded_by) -> Donation:
+    donation = Donation(
+        project=gift.project,
+        donor=gift.donor,
+        channel=gift.channel,
+        requested_amount=gift.amount,
+        amount=gift.amount,
+        received_at=gift.received_at,
+        display_name=gift.display_name.strip(),
+        is_anonymous=gift.is_anonymous,
+        message=gift.message.strip(),
+        bank_reference=reference,
+        payer_name=gift.payer_name.strip(),
+        in_kind_description=gift.in_kind_description.strip(),
+        in_kind_quantity=gift.in_kind_quantity,
+        in_kind_unit=gift.in_kind_unit.strip(),
+        valuation_basis=gift.valuation_basis,
+        idempotency_key=gift.submission_key,
+        recorded_by=recorded_by,
+    )
+    donation.set_status(DonationStatus.SUCCEEDED)
+    return donation
 
 
 def donation_reverse(*, donation: Donation, reason: str, user=None) -> Donation:

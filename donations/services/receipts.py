@@ -25,15 +25,29 @@ def receipt_serial_assign(donation: Donation) -> str:
     return donation.receipt_serial
 
 
-def _next_in_year(year: int) -> int:
-    """One statement (PostgreSQL and SQLite ≥ 3.35 both have upsert … RETURNING): the row stays locked by the
-    caller's transaction until it commits, so serials are gap-free and never issued twice."""
+def receipt_serials_assign_bulk(donations: list[Donation]) -> None:
+    """Serials for many received gifts (an import): one counter statement per year, numbered in the order the
+    gifts were received, so an imported year reads like one recorded by hand."""
+    by_year: dict[int, list[Donation]] = {}
+    for donation in sorted(donations, key=lambda d: d.received_at):
+        if not donation.receipt_serial:
+            by_year.setdefault(timezone.localtime(donation.received_at).year, []).append(donation)
+    for year, gifts in sorted(by_year.items()):
+        first = _next_in_year(year, len(gifts)) - len(gifts) + 1
+        for offset, donation in enumerate(gifts):
+            donation.receipt_serial = f"{settings.RECEIPT_SERIAL_PREFIX}{year}-{first + offset:06d}"
+
+
+def _next_in_year(year: int, count: int = 1) -> int:
+    """Reserve ``count`` serials and return the last. One statement (PostgreSQL and SQLite ≥ 3.35 both have
+    upsert … RETURNING): the row stays locked by the caller's transaction until it commits, so serials are
+    gap-free and never issued twice."""
     table = connection.ops.quote_name(ReceiptCounter._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (year, last) VALUES (%s, 1) "  # noqa: S608 - the table name is ours
-            f"ON CONFLICT (year) DO UPDATE SET last = {table}.last + 1 RETURNING last",
-            [year],
+            f"INSERT INTO {table} (year, last) VALUES (%s, %s) "  # noqa: S608 - the table name is ours
+            f"ON CONFLICT (year) DO UPDATE SET last = {table}.last + %s RETURNING last",
+            [year, count, count],
         )
         return cursor.fetchone()[0]
 
@@ -56,7 +70,7 @@ def donation_record_official_receipt(*, donation: Donation, code: str, number: s
             raise ValidationError("只有已到账的捐赠才能登记公益事业捐赠票据。")
         donation.official_receipt_code, donation.official_receipt_number = code, number
         donation.official_receipt_check = check
-        donation.save(update_fields=[
-            "official_receipt_code", "official_receipt_number", "official_receipt_check", "updated_at"
-        ])
+        donation.save(
+            update_fields=["official_receipt_code", "official_receipt_number", "official_receipt_check", "updated_at"]
+        )
     return donation
