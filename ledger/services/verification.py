@@ -137,8 +137,8 @@ def _transaction_rows() -> Iterator[tuple]:
         )
     else:
         columns = (
-            "sequence, uuid, kind, strftime('%Y-%m-%dT%H:%M:%SZ', occurred_at), "
-            "strftime('%Y-%m-%dT%H:%M:%SZ', recorded_at), reverses_id, record"
+            "sequence, uuid, kind, strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', occurred_at), "
+            "strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', recorded_at), reverses_id, record"
         )
     sql = f"SELECT {columns} FROM {table} WHERE sequence >= %s ORDER BY sequence LIMIT {CHUNK}"  # noqa: S608
     after = 0

@@ -57,6 +57,14 @@ def test_a_good_ledger_verifies(ledger):
     assert err == ""
 
 
+def test_verifies_with_debug_on_as_in_development(ledger, settings):
+    """DEBUG's cursor formats every statement with its parameters: a literal % in the SQL must survive that
+    (``make run``'s SQLite database once failed here with "unsupported format character 'Y'")."""
+    settings.DEBUG = True
+    out, _ = verify()
+    assert "Checked 10 transactions" in out and "Ledger verified: OK" in out
+
+
 def test_an_empty_ledger_with_an_empty_tree_head_verifies(books):
     tree_head_publish(timestamp_ms=T0)
     out, _ = verify()
