@@ -10,12 +10,14 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from import_export import fields, widgets
 
 BLANK = ("", None)
+INF = float("inf")
 
 
 class Column(fields.Field):
@@ -62,19 +64,24 @@ class AmountWidget(widgets.Widget):
     """A positive amount in 元 with at most two decimals. Excel's float 100.1 becomes Decimal('100.1') via its
     shortest repr, never via the binary fraction; "1,000.00", "¥100" and "100元" are accepted."""
 
-    def __init__(self, *, positive=True, places=2):
+    def __init__(self, *, positive=True, places=2, digits=15):
         super().__init__()
         self.positive = positive
         self.quantum = Decimal(1).scaleb(-places)
         self.places = places
+        self.digits = digits  # whole-number digits the database column holds
+        self.ceiling = Decimal(10) ** digits
 
     def clean(self, value, row=None, **kwargs):
-        if isinstance(value, bool) or isinstance(value, (datetime, date)):
-            raise ValueError("应为数字。")
-        if isinstance(value, float):
-            if value != value or value in (float("inf"), float("-inf")):
+        kind = type(value)
+        if kind is float:
+            if value != value or value in (INF, -INF):
                 raise ValueError("应为数字。")
-            value = repr(value)
+            return self._checked(Decimal(repr(value)), value)
+        if kind is int:
+            return self._checked(Decimal(value), value)
+        if kind is bool or isinstance(value, (datetime, date)):
+            raise ValueError("应为数字。")
         text = str(value).strip().replace(",", "").replace(",", "").removeprefix("¥").removeprefix("¥")
         text = text.removesuffix("元").strip()
         try:
@@ -83,10 +90,14 @@ class AmountWidget(widgets.Widget):
             raise ValueError(f"「{_show(value)}」不是数字。") from None
         if not amount.is_finite():
             raise ValueError(f"「{_show(value)}」不是数字。")
+        return self._checked(amount, value)
+
+    def _checked(self, amount: Decimal, value: object) -> Decimal:
         if self.positive and amount <= 0:
             raise ValueError("必须大于 0。")
-        if abs(amount) >= Decimal("1e15") or amount != amount.quantize(self.quantum):
-            raise ValueError(f"最多 {self.places} 位小数,且不超过 15 位整数。")
+        # copy_abs, not abs(): abs() rounds in the context and raises Overflow for "1e999999999"
+        if amount.copy_abs() >= self.ceiling or amount != amount.quantize(self.quantum):
+            raise ValueError(f"最多 {self.places} 位小数,且不超过 {self.digits} 位整数。")
         return amount.quantize(self.quantum)
 
 
@@ -120,13 +131,16 @@ class DateTimeWidget(DateWidget):
     TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 
     def clean(self, value, row=None, **kwargs):
+        day_only = False
         if isinstance(value, datetime):
             moment = value
         else:
             day = super().clean(value)
             moment = datetime.combine(day, time(12))
+            day_only = True
             parts = str(value).strip().replace("T", " ").split(" ")
             if not isinstance(value, date) and len(parts) > 1 and parts[1]:
+                day_only = False
                 match = self.TIME.match(parts[1])
                 if not match:
                     raise ValueError(f"「{_show(value)}」的时间部分无法识别,请写成 2025-01-31 14:05。")
@@ -134,9 +148,17 @@ class DateTimeWidget(DateWidget):
                 if hour > 23 or minute > 59 or second > 59:
                     raise ValueError(f"「{_show(value)}」的时间无效。")
                 moment = datetime.combine(day, time(hour, minute, second))
-        if timezone.is_naive(moment):
-            moment = timezone.make_aware(moment)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=self.zone)  # zoneinfo: replace() is correct, fold included
+        if day_only:
+            now = timezone.now()
+            if moment > now and moment.date() == now.astimezone(self.zone).date():
+                moment = now  # today's statement read before noon: received by now, not "in the future"
         return moment
+
+    @cached_property
+    def zone(self):
+        return timezone.get_default_timezone()
 
 
 class ChoiceWidget(widgets.Widget):

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 
 from donations.models import Channel, Donation, DonorKind
 from donations.models.donations import ValuationBasis
@@ -24,6 +25,7 @@ from projects.selectors.lookups import in_chunks
 from ..engine import Action, Importer, RowPlan
 from ..widgets import AmountWidget, ChoiceWidget, CodeWidget, Column, DateTimeWidget, TextWidget, ValidatorWidget
 
+WRITE_CHUNK = 10_000
 IMPORT_NAMESPACE = uuid.UUID("5b0e6a52-3c1f-4d7e-9a57-2f1d7c0a9e61")
 CHANNELS = [(Channel.BANK.value, "银行转账"), (Channel.CASH.value, "现金"), (Channel.IN_KIND.value, "物资捐赠")]
 CHANNEL_ALIASES = {
@@ -110,7 +112,7 @@ class GiftImporter(Importer):
     display_name = Column("display_name", "公开署名", TextWidget(60), hint="留空则公开为「匿名」")
     message = Column("message", "附言", TextWidget(200), aliases=("摘要", "留言", "用途"))
     in_kind_description = Column("in_kind_description", "物资名称", TextWidget(200), hint="物资捐赠必填")
-    in_kind_quantity = Column("in_kind_quantity", "数量", AmountWidget(), hint="物资捐赠必填")
+    in_kind_quantity = Column("in_kind_quantity", "数量", AmountWidget(digits=12), hint="物资捐赠必填")
     in_kind_unit = Column("in_kind_unit", "单位", TextWidget(20), hint="如 袋、箱、台")
     valuation_basis = Column(
         "valuation_basis", "估值依据", ChoiceWidget(ValuationBasis.choices), hint="发票 / 报关单 / 捐赠协议 / 市场价格"
@@ -139,7 +141,7 @@ class GiftImporter(Importer):
         return ("row", content), "两行内容完全相同;如确为两笔捐赠,请填写不同的凭证号"
 
     def submission_key(self, plan: RowPlan) -> uuid.UUID:
-        key, _message = self.row_key(plan)
+        key = plan.extra["key"] if "key" in plan.extra else self.row_key(plan)[0]
         return uuid.uuid5(IMPORT_NAMESPACE, repr(key))
 
     def plan_rows(self, plans: list[RowPlan]) -> None:
@@ -196,19 +198,23 @@ class GiftImporter(Importer):
         plan.note = f"已登记:回执 {done.receipt_serial}"
 
     def apply(self, plans: list[RowPlan]) -> None:
-        donors = donors_find_or_create([_donor_identity(p.values) for p in plans if _donor_identity(p.values)])
-        gifts = []
-        for plan in plans:
-            gift = plan.extra["gift"]
-            identity = _donor_identity(plan.values)
-            if identity is not None:
-                gift = OfflineGift(**{**gift.__dict__, "donor": donors[identity.key]})
-            gifts.append(gift)
-        for plan, donation in zip(
-            plans, donations_record_offline_bulk(gifts=gifts, recorded_by=self.user), strict=True
-        ):
-            plan.target = donation
-            plan.note = f"已入账:回执 {donation.receipt_serial}"
+        """Donors first (one look-up, one insert), then the gifts in date order, WRITE_CHUNK at a time inside the
+        import's one transaction: receipt serials still follow the dates across chunks, and memory holds one
+        chunk's gifts and ledger rows, not the whole file's."""
+        identities = {p.line: i for p in plans if (i := _donor_identity(p.values)) is not None}
+        donors = donors_find_or_create(identities.values())
+        plans = sorted(plans, key=lambda p: p.extra["gift"].received_at)
+        for start in range(0, len(plans), WRITE_CHUNK):
+            chunk = plans[start : start + WRITE_CHUNK]
+            gifts = [
+                replace(p.extra.pop("gift"), donor=donors[identities[p.line].key])
+                if p.line in identities
+                else p.extra.pop("gift")
+                for p in chunk
+            ]
+            recorded = donations_record_offline_bulk(gifts=gifts, recorded_by=self.user)
+            for plan, donation in zip(chunk, recorded, strict=True):
+                plan.note = f"已入账:回执 {donation.receipt_serial}"
 
 
 def _donor_identity(values: dict) -> DonorIdentity | None:
