@@ -64,6 +64,7 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "donations.view_donor",
         "donations.view_monthlyplan",
         "donations.view_webhookevent",
+        "ledger.view_transaction",  # the books they keep: the ledger export (导出数据 · 账本)
     ],
     "审计": [*ADMIN, "projects.reveal_beneficiary", "projects.view_audit_checks"],  # + every view_* (below)
     "编辑": [

@@ -100,6 +100,8 @@ def test_finance_records_gifts_but_drafts_nothing():
     finance = perms("财务")
     assert {"donations.add_donation", "donations.change_donation"} <= finance
     assert not finance & {"projects.add_disbursement", "projects.change_disbursement", "projects.add_beneficiary"}
+    assert "ledger.view_transaction" in finance  # the ledger export
+    assert not {p for p in finance if p.startswith("ledger.") and not p.startswith("ledger.view_")}
 
 
 def test_the_officer_registers_and_drafts_but_touches_no_money():
