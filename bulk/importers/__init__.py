@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from ..engine import Importer
+from .beneficiaries import BeneficiaryImporter
+from .donors import DonorImporter
+from .enrolments import EnrolmentImporter
 from .gifts import GiftImporter
+from .receipts import ReceiptImporter
 
-IMPORTERS: dict[str, type[Importer]] = {cls.kind: cls for cls in (GiftImporter,)}
+IMPORTERS: dict[str, type[Importer]] = {
+    cls.kind: cls for cls in (GiftImporter, DonorImporter, BeneficiaryImporter, EnrolmentImporter, ReceiptImporter)
+}
 
 
 def importer_for(kind: str) -> type[Importer]:
