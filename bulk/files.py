@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import csv
 import io
+import lzma
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,7 +150,16 @@ def _check_archive(path: Path) -> None:
                             raise FileRefused(_bomb(limit))
     except FileRefused:
         raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError, ValueError) as error:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        NotImplementedError,
+        EOFError,
+        OSError,
+        ValueError,
+        zlib.error,  # a member whose deflate stream is garbage
+        lzma.LZMAError,
+    ) as error:
         raise FileRefused(f"Excel 文件已损坏,无法解压:{_short(error)}。") from error
     except RuntimeError as error:  # an encrypted member
         raise FileRefused("Excel 文件有密码保护,请取消密码后再导入。") from error
@@ -190,6 +201,8 @@ def csv_decode(data: bytes) -> str:
     try:
         text = data.decode("gb18030")
     except UnicodeDecodeError as error:
+        # UTF-8 lines mostly fail to decode as GB18030 too: look for a mixture before calling it unreadable.
+        _refuse_mixed(data, utf8_error)
         raise FileRefused(
             f"无法识别文件编码(第 {_line_at(data, error.start)} 行既不是 UTF-8 也不是 GBK/GB18030)。"
             "请用 Excel 另存为「CSV UTF-8」或 .xlsx。"
@@ -199,9 +212,16 @@ def csv_decode(data: bytes) -> str:
 
 
 def _refuse_mixed(data: bytes, utf8_error: UnicodeDecodeError) -> None:
-    """GB18030 decodes almost anything; a line of non-ASCII text that is valid UTF-8 in a file that is not shows
-    the file mixes encodings (GBK text is practically never valid UTF-8)."""
-    for number, line in enumerate(data.split(b"\n"), start=1):
+    """A line of non-ASCII text that is valid UTF-8 in a file that is not shows the file mixes encodings (GBK
+    text is practically never valid UTF-8) — provided the line UTF-8 chokes on reads as GB18030 (otherwise the file
+    is simply unreadable, and the caller says so)."""
+    bad_line = _line_at(data, utf8_error.start)
+    lines = data.split(b"\n")
+    try:
+        lines[bad_line - 1].decode("gb18030")
+    except UnicodeDecodeError:
+        return
+    for number, line in enumerate(lines, start=1):
         if line.isascii():
             continue
         try:
