@@ -112,6 +112,7 @@ class Importer(resources.Resource):
     def __init__(self, user=None):
         super().__init__()
         self.user = user
+        self.progress: Progress | None = None  # set by import_run: apply() may report ("写入", done, total)
 
     # --- columns ----------------------------------------------------------------------------------------
 
@@ -195,6 +196,7 @@ def import_run(
             writes = [row for row in result.rows if row.action in (Action.NEW, Action.UPDATE)]
             if progress:
                 progress("写入", 0, len(writes))
+            importer.progress = progress
             importer.apply(writes)
             if progress:
                 progress("写入", len(writes), len(writes))

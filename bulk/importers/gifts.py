@@ -215,6 +215,8 @@ class GiftImporter(Importer):
             recorded = donations_record_offline_bulk(gifts=gifts, recorded_by=self.user)
             for plan, donation in zip(chunk, recorded, strict=True):
                 plan.note = f"已入账:回执 {donation.receipt_serial}"
+            if self.progress:
+                self.progress("写入", start + len(chunk), len(plans))
 
 
 def _donor_identity(values: dict) -> DonorIdentity | None:
