@@ -21,8 +21,7 @@ from projects.selectors.lookups import in_chunks
 from projects.sensitive import keyed_hash
 
 from ..engine import Action, Importer, RowPlan
-from ..widgets import ChoiceWidget, Column, TextWidget, ValidatorWidget, YesNoWidget
-from .gifts import _digits_phone
+from ..widgets import ChoiceWidget, Column, TextWidget, ValidatorWidget, YesNoWidget, mobile_digits
 
 KIND_ALIASES = {
     "自然人": DonorKind.INDIVIDUAL,
@@ -79,7 +78,7 @@ class DonorImporter(Importer):
     phone = Column(
         "phone",
         "手机号",
-        ValidatorWidget(validate_mobile, 20, clean=_digits_phone),
+        ValidatorWidget(validate_mobile, 20, clean=mobile_digits),
         aliases=("手机", "联系电话"),
         hint="个人用于识别;加密存储,不公开",
         example="13800000000",

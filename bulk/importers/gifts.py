@@ -23,7 +23,16 @@ from projects.models import Project
 from projects.selectors.lookups import in_chunks
 
 from ..engine import Action, Importer, RowPlan
-from ..widgets import AmountWidget, ChoiceWidget, CodeWidget, Column, DateTimeWidget, TextWidget, ValidatorWidget
+from ..widgets import (
+    AmountWidget,
+    ChoiceWidget,
+    CodeWidget,
+    Column,
+    DateTimeWidget,
+    TextWidget,
+    ValidatorWidget,
+    mobile_digits,
+)
 
 WRITE_CHUNK = 10_000
 IMPORT_NAMESPACE = uuid.UUID("5b0e6a52-3c1f-4d7e-9a57-2f1d7c0a9e61")
@@ -36,11 +45,6 @@ CHANNEL_ALIASES = {
     "实物": Channel.IN_KIND,
     "实物捐赠": Channel.IN_KIND,
 }
-
-
-def _digits_phone(value: str) -> str:
-    digits = value.replace(" ", "").replace("-", "")
-    return digits[3:] if digits.startswith("+86") else digits
 
 
 class GiftImporter(Importer):
@@ -106,7 +110,7 @@ class GiftImporter(Importer):
     phone = Column(
         "phone",
         "手机号",
-        ValidatorWidget(validate_mobile, 20, clean=_digits_phone),
+        ValidatorWidget(validate_mobile, 20, clean=mobile_digits),
         hint="个人捐赠人填写,用于关联捐赠人;加密存储",
     )
     display_name = Column("display_name", "公开署名", TextWidget(60), hint="留空则公开为「匿名」")
