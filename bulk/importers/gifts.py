@@ -162,6 +162,10 @@ class GiftImporter(Importer):
                 if project is None:
                     plan.fail("项目编号", f"项目编号 {v['project_code']} 不存在。")
                     continue
+            done = recorded.get(key) or by_reference.get(v["bank_reference"])
+            if done is not None:
+                self._already(plan, done)
+                continue
             gift = OfflineGift(
                 project=project,
                 channel=v["channel"],
@@ -177,10 +181,6 @@ class GiftImporter(Importer):
                 valuation_basis=v["valuation_basis"] or "",
                 submission_key=key,
             )
-            done = recorded.get(key) or by_reference.get(v["bank_reference"])
-            if done is not None:
-                self._already(plan, done)
-                continue
             for field, message in offline_gift_errors(gift).items():
                 plan.fail(self.FIELD_COLUMNS.get(field, ""), message)
             if v["credit_code"] and not v["payer_name"]:

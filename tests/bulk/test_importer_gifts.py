@@ -365,3 +365,32 @@ def test_a_concurrent_import_committing_the_same_reference_rolls_everything_back
     assert other.bank_reference == "BK2" and other.transaction is None  # the other writer's row, only
     assert Transaction.objects.count() == transactions
     assert run_import("gifts", path, dry_run=True).has_errors  # the preview now shows the clash
+
+
+def test_an_in_kind_name_that_would_publish_a_phone_is_a_row_error(
+    project, write_csv, run_import, db_counts, assert_unchanged
+):
+    """物资名称 and 单位 go into the public ledger record: the plan refuses personal data there, row by row,
+    instead of the ledger refusing the whole write at the end."""
+    in_kind = {"捐赠方式": "物资捐赠", "银行流水号": "", "数量": "1", "估值依据": "市场价格", "凭证号": "WZ-1"}
+    path = write_csv(gift_sheet(gift_row(**in_kind, **{"物资名称": "轮椅(联系13800138000)", "单位": "台"})))
+    before = db_counts()
+    result = run_import("gifts", path, dry_run=False)
+    assert result.error_messages() == [
+        "第 2 行「物资名称」:物资名称会在公开账本中显示,不能包含手机号、身份证号、银行卡号或邮箱。"
+    ]
+    assert_unchanged(before)
+
+
+def test_a_posting_the_ledger_refuses_rolls_the_import_back_with_a_message(
+    project, write_csv, run_import, db_counts, assert_unchanged
+):
+    from ledger.services import PostingError
+
+    path = write_csv(gift_sheet(gift_row(**{"银行流水号": "BK-L1"}), gift_row(**{"银行流水号": "BK-L2"})))
+    before = db_counts()
+    with mock.patch("donations.services.ledger_postings.transactions_post_bulk", side_effect=PostingError("测试拒绝")):
+        result = run_import("gifts", path, dry_run=False)
+    assert not result.imported
+    assert result.file_errors == ["导入失败,已全部撤销,没有写入任何数据:账本拒绝记账(测试拒绝)。"]
+    assert_unchanged(before)
