@@ -1,6 +1,7 @@
 """Posting throughput, one at a time and in bulk, as a ratio to bare inserts of the same legs in the same run.
 
     .venv/bin/python bench/ledger_posting.py [--single 1000] [--bulk 20000] [--batch 1000] [--rounds 3]
+    .venv/bin/python bench/ledger_posting.py --bulk-batch 20000 100000 [--rounds 3]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/charity_bench .venv/bin/python bench/ledger_posting.py
 
 Works in a throw-away test database (PostgreSQL: ``test_<name>_ledger_posting``; SQLite: a temporary file,
@@ -17,6 +18,13 @@ Each round, interleaved so that the machine's load hits every phase alike:
 On PostgreSQL the two ledger phases run again with the deferred balance triggers (ledger_leg_balanced,
 ledger_transaction_balanced) disabled, to measure what they cost at commit.
 Prints medians over the rounds: postings/s, and time per posting as a multiple of its baseline.
+
+``--bulk-batch N [N …]`` measures instead one ``transactions_post_bulk`` call of N postings (an import's
+shape: 10^4–10^5 postings in one database transaction), per N and round: the single ledger call (first, so that
+its memory is measured before the baseline's), then the baseline ``bulk_create`` of the same legs (batches of
+``--batch``) in one atomic block, then on PostgreSQL the ledger call again with the deferred balance triggers
+disabled. Also prints the process's peak RSS (``ru_maxrss``) before and after each N's first ledger call: run one
+N alone (``--bulk-batch 100000 --rounds 1``) for that N's peak memory.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ import argparse
 import cProfile
 import os
 import pstats
+import resource
 import statistics
 import sys
 import tempfile
@@ -151,6 +160,21 @@ class Phases:
             transactions_post_bulk(requests[i : i + self.batch])
         return time.perf_counter() - start
 
+    def baseline_one_block(self, requests) -> float:
+        from django.db import transaction
+
+        start = time.perf_counter()
+        with transaction.atomic():
+            self.BenchLeg.objects.bulk_create(list(self._rows(requests)), batch_size=self.batch)
+        return time.perf_counter() - start
+
+    def ledger_one_call(self, requests) -> float:
+        from ledger.services import transactions_post_bulk
+
+        start = time.perf_counter()
+        transactions_post_bulk(requests)
+        return time.perf_counter() - start
+
 
 def queries_per(fn) -> int:
     from django.db import connection
@@ -168,6 +192,13 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--profile", action="store_true", help="cProfile one extra round of the ledger phases")
+    parser.add_argument(
+        "--bulk-batch",
+        type=int,
+        nargs="+",
+        metavar="N",
+        help="instead: time one transactions_post_bulk call of N postings (per N, per round)",
+    )
     args = parser.parse_args()
     old_name = setup_throwaway()
     from django.db import connection
@@ -187,6 +218,9 @@ def main() -> None:
         def record(name, seconds, count):
             samples.setdefault(name, []).append(seconds / count)
 
+        if args.bulk_batch:
+            big_batches(phases, args, pg)
+            return
         # Warm-up: imports, prepared plans, caches.
         warm = gen.requests_range(0, 200, "warm")
         phases.baseline_single(warm[:50])
@@ -220,6 +254,73 @@ def main() -> None:
             trigger_stats(samples, args)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+def big_batches(phases, args, pg) -> None:
+    """One ``transactions_post_bulk`` call per N postings, against the bulk_create baseline in one block."""
+    from django.db import connection
+
+    from ledger.services.log_state import next_sequence
+
+    warm = gen.requests_range(0, 200, "warm")
+    phases.baseline_one_block(warm)
+    phases.ledger_one_call(warm)
+    samples: dict[tuple[int, str], list[float]] = {}
+    memory: dict[int, tuple[float, float]] = {}
+    for n in args.bulk_batch:
+        for round_ in range(args.rounds):
+            requests = gen.requests_range(0, n, f"big{n}-{round_}")
+            before = peak_rss_mib()
+            samples.setdefault((n, "ledger"), []).append(phases.ledger_one_call(requests) / n)
+            memory.setdefault(n, (before, peak_rss_mib()))
+            samples.setdefault((n, "baseline"), []).append(phases.baseline_one_block(requests) / n)
+            if pg:
+                set_triggers(False)
+                try:
+                    again = gen.requests_range(0, n, f"big{n}-{round_}-nt")
+                    samples.setdefault((n, "no triggers"), []).append(phases.ledger_one_call(again) / n)
+                finally:
+                    set_triggers(True)
+            del requests
+            print(f"  N={n:,}: round {round_ + 1}/{args.rounds} done", flush=True)
+        if args.profile:
+            requests = gen.requests_range(0, n, f"big{n}-profile")
+            profiler = cProfile.Profile()
+            profiler.enable()
+            phases.ledger_one_call(requests)
+            profiler.disable()
+            print(f"\n--- cProfile: one transactions_post_bulk call of {n:,} postings (top 30 by own time) ---")
+            pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(30)
+    print(
+        f"\ndatabase: {connection.vendor}; one call per N; baseline: bulk_create of the legs in batches of "
+        f"{args.batch}, one atomic block; rounds: {args.rounds}; ledger size at the end: {next_sequence():,}; "
+        f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}"
+    )
+    print(f"{'N':>9}  {'phase':<34}{'postings/s':>12}{'min..max':>18}{'µs/posting':>12}{'× baseline':>12}{'s':>8}")
+    for n in args.bulk_batch:
+        base = samples[(n, "baseline")]
+        for name in ("baseline", "ledger", "no triggers"):
+            per = samples.get((n, name))
+            if not per:
+                continue
+            label = {
+                "baseline": "baseline: bulk_create of the legs",
+                "ledger": "transactions_post_bulk, one call",
+                "no triggers": "…, balance triggers disabled",
+            }[name]
+            rates = [1 / s for s in per]
+            ratio = statistics.median([a / b for a, b in zip(per, base, strict=True)])
+            print(
+                f"{n:>9,}  {label:<34}{statistics.median(rates):>12,.0f}"
+                f"{f'{min(rates):,.0f}..{max(rates):,.0f}':>18}{statistics.median(per) * 1e6:>12.0f}"
+                f"{ratio:>12.1f}{statistics.median(per) * n:>8.1f}"
+            )
+        before, after = memory[n]
+        print(f"{n:>9,}  peak RSS (ru_maxrss) before / after its first ledger call: {before:,.0f} / {after:,.0f} MiB")
 
 
 def report(samples, args, pg) -> None:

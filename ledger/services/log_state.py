@@ -32,16 +32,21 @@ class Frontier:
         return cls(size, [(level, index, found[(level, index)]) for level, index in wanted])
 
     def append(self, leaf_hash: bytes) -> list[MerkleNode]:
-        new = [MerkleNode(level=0, index=self.size, hash=leaf_hash)]
-        self.stack.append((0, self.size, leaf_hash))
-        while len(self.stack) >= 2 and self.stack[-1][0] == self.stack[-2][0]:
-            right = self.stack.pop()
-            left = self.stack.pop()
-            merged = (left[0] + 1, left[1] // 2, merkle.node_hash(left[2], right[2]))
-            self.stack.append(merged)
-            new.append(MerkleNode(level=merged[0], index=merged[1], hash=merged[2]))
-        self.size += 1
-        return new
+        rows: list[tuple[int, int, bytes]] = []
+        self.push(leaf_hash, rows)
+        return [MerkleNode(level=level, index=index, hash=digest) for level, index, digest in rows]
+
+    def push(self, leaf_hash: bytes, rows: list[tuple[int, int, bytes]]) -> None:
+        """``append`` for bulk posting: adds the new nodes to ``rows`` as (level, index, hash) tuples."""
+        stack, size = self.stack, self.size
+        node = (0, size, leaf_hash)
+        rows.append(node)
+        while stack and stack[-1][0] == node[0]:  # merge equal-sized neighbours, as append always did
+            left = stack.pop()
+            node = (left[0] + 1, left[1] // 2, merkle.node_hash(left[2], node[2]))
+            rows.append(node)
+        stack.append(node)
+        self.size = size + 1
 
     def root(self) -> bytes:
         if not self.stack:

@@ -1,45 +1,64 @@
-"""Plain multi-row INSERT and UPDATE for the posting hot path.
+"""Plain SQL writes for the posting hot path.
 
-``bulk_create`` spends more time building and compiling its query than the database spends running it
-(docs/BENCHMARKS.md). These helpers send the same rows with one statement per chunk, converting each
-value with the field's own ``get_db_prep_save`` so types are exactly what the ORM would write.
+``bulk_create`` spends more time building and compiling its query than the database spends running it, and
+model instances cost more to build than the rows (docs/BENCHMARKS.md). ``insert_rows`` sends plain tuples,
+already in the driver's form: PostgreSQL gets one ``COPY … FROM STDIN`` (psycopg formats the rows in C and
+the server inserts them as they stream in; row triggers, constraint triggers and foreign keys fire exactly as
+for ``INSERT``), SQLite one prepared ``INSERT`` run by ``executemany``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from decimal import Decimal
 
 from django.db import connection, models
+from django.db.backends.utils import CursorDebugWrapper
 
 CHUNK = 1000  # rows per statement: keeps SQLite under its bound-parameter limit
 
 
-def insert_objects(model: type[models.Model], objects: Sequence[models.Model]) -> None:
-    """INSERT the unsaved instances (auto primary keys are left to the database and not read back)."""
-    fields = [f for f in model._meta.concrete_fields if not isinstance(f, models.AutoField | models.BigAutoField)]
+def insert_rows(table: str, columns: Sequence[str], rows: Iterable[tuple]) -> None:
+    """INSERT ``rows`` (tuples in ``columns`` order, values as the driver takes them) into ``table``.
+
+    Goes through the connection's execute wrappers and, when queries are logged, into ``connection.queries``
+    like any other statement, and database errors arrive as Django's (``IntegrityError`` …)."""
     qn = connection.ops.quote_name
-    columns = ", ".join(qn(f.column) for f in fields)
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    for start in range(0, len(objects), CHUNK):
-        chunk = objects[start : start + CHUNK]
-        params = [f.get_db_prep_save(getattr(obj, f.attname), connection) for obj in chunk for f in fields]
-        sql = f"INSERT INTO {qn(model._meta.db_table)} ({columns}) VALUES {', '.join([row] * len(chunk))}"  # noqa: S608
+    names = ", ".join(qn(column) for column in columns)
+    if connection.vendor == "postgresql":
+        sql = f"COPY {qn(table)} ({names}) FROM STDIN"
+
+        def copy(sql, params, many, context):
+            connection.validate_no_broken_transaction()
+            with connection.wrap_database_errors, context["cursor"].cursor.copy(sql) as stream:
+                write = stream.write_row
+                for row in rows:
+                    write(row)
+
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-    for obj in objects:
-        obj._state.adding = False
-        obj._state.db = connection.alias
+            logged = cursor.debug_sql(sql) if isinstance(cursor, CursorDebugWrapper) else nullcontext()
+            with logged:
+                cursor._execute_with_wrappers(sql, None, False, copy)
+        return
+    sql = f"INSERT INTO {qn(table)} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows if isinstance(rows, list | tuple) else list(rows))
 
 
 def add_to_totals(
     model: type[models.Model], totals: dict[int, tuple[Decimal, Decimal]], debit: str, credit: str
 ) -> None:
-    """``debit += …, credit += …`` for many rows (by primary key) in one UPDATE."""
-    if not totals:
-        return
+    """``debit += …, credit += …`` for many rows (by primary key): one UPDATE per 1,000 rows."""
+    ordered = sorted(totals)
+    for start in range(0, len(ordered), CHUNK):
+        _add_to_totals(model, ordered[start : start + CHUNK], totals, debit, credit)
+
+
+def _add_to_totals(
+    model: type[models.Model], ids: list[int], totals: dict[int, tuple[Decimal, Decimal]], debit: str, credit: str
+) -> None:
     qn = connection.ops.quote_name
-    ids = sorted(totals)
     case = " ".join(["WHEN %s THEN %s"] * len(ids))
     params: list[object] = []
     for column_index in (0, 1):

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from datetime import date
 from decimal import Decimal
 
 from django.db import connection
-from django.utils import timezone
 
-from ledger.models import AccountDay, Leg, Side
+from ledger.models import AccountDay
 
 CHUNK = 200  # rows per statement: well inside SQLite's bound-parameter limit
 
 
-def add_account_days(legs: list[Leg]) -> None:
-    """Add the legs' amounts to their (account, local day) rows, creating rows as needed."""
-    sums: dict[tuple[int, object], list[Decimal]] = defaultdict(lambda: [Decimal("0"), Decimal("0")])
-    for leg in legs:
-        day = timezone.localdate(leg.transaction.occurred_at, timezone.get_default_timezone())
-        sums[(leg.account_id, day)][0 if leg.side == Side.DEBIT else 1] += leg.amount
+def add_account_days(sums: dict[tuple[int, date], list[Decimal]]) -> None:
+    """Add ``{(account pk, local day): [debit, credit]}`` to the (account, day) rows, creating rows as needed.
+
+    The day is the posting's ``occurred_at`` in the default time zone (Asia/Shanghai)."""
     if not sums:
         return
     rows = sorted(sums.items(), key=lambda item: (item[0][0], item[0][1]))
