@@ -34,7 +34,8 @@ DATA_DIR = ROOT / "var" / "bench-import"
 YEAR = 2025
 SEED = 2025
 
-# The GiftImporter's template, in its order (bulk/importers/gifts.py).
+# The GiftImporter's template, in its order (bulk/importers/gifts.py; this generator runs without Django, so the
+# list is written out: a changed header shows up as the benchmark's import failing with 无法识别的表头).
 HEADERS = [
     "项目编号",
     "捐赠方式",

@@ -82,6 +82,24 @@ def offline_gift_errors(gift: OfflineGift) -> dict[str, str]:
     return errors
 
 
+def _gift_columns(gift: OfflineGift, reference: str | None) -> dict:
+    """The gift's own columns, as the form and the import both record them."""
+    return {
+        "channel": gift.channel,
+        "requested_amount": gift.amount,
+        "display_name": gift.display_name.strip(),
+        "is_anonymous": gift.is_anonymous,
+        "message": gift.message.strip(),
+        "bank_reference": reference,
+        "payer_name": gift.payer_name.strip(),
+        "in_kind_description": gift.in_kind_description.strip(),
+        "in_kind_quantity": gift.in_kind_quantity,
+        "in_kind_unit": gift.in_kind_unit.strip(),
+        "valuation_basis": gift.valuation_basis,
+        "idempotency_key": gift.submission_key,
+    }
+
+
 def donation_record_offline(*, gift: OfflineGift, recorded_by=None) -> Donation:
     """Record a received offline gift and post it to the ledger, in one transaction. A gift submitted again
     with the same ``submission_key`` returns the gift already recorded."""
@@ -95,21 +113,7 @@ def donation_record_offline(*, gift: OfflineGift, recorded_by=None) -> Donation:
         if reference and Donation.objects.filter(bank_reference=reference).exists():
             raise ValidationError({"bank_reference": f"银行流水号 {reference} 已经登记过,不能重复入账。"})
         donation = Donation.objects.create(
-            project=gift.project,
-            donor=gift.donor,
-            channel=gift.channel,
-            requested_amount=gift.amount,
-            display_name=gift.display_name.strip(),
-            is_anonymous=gift.is_anonymous,
-            message=gift.message.strip(),
-            bank_reference=reference,
-            payer_name=gift.payer_name.strip(),
-            in_kind_description=gift.in_kind_description.strip(),
-            in_kind_quantity=gift.in_kind_quantity,
-            in_kind_unit=gift.in_kind_unit.strip(),
-            valuation_basis=gift.valuation_basis,
-            idempotency_key=gift.submission_key,
-            recorded_by=recorded_by,
+            project=gift.project, donor=gift.donor, recorded_by=recorded_by, **_gift_columns(gift, reference)
         )
         return donation_record_payment(
             donation=donation, amount=gift.amount, currency=donation.currency, received_at=gift.received_at
@@ -190,22 +194,11 @@ def _received(gift: OfflineGift, reference: str | None, recorded_by, blank: dict
         public_id=uuid.uuid4(),
         project_id=gift.project.pk if gift.project else None,
         donor_id=gift.donor.pk if gift.donor else None,
-        channel=gift.channel,
+        recorded_by_id=recorded_by.pk if recorded_by else None,
         status=DonationStatus.PENDING,
-        requested_amount=gift.amount,
         amount=gift.amount,
         received_at=gift.received_at,
-        display_name=gift.display_name.strip(),
-        is_anonymous=gift.is_anonymous,
-        message=gift.message.strip(),
-        bank_reference=reference,
-        payer_name=gift.payer_name.strip(),
-        in_kind_description=gift.in_kind_description.strip(),
-        in_kind_quantity=gift.in_kind_quantity,
-        in_kind_unit=gift.in_kind_unit.strip(),
-        valuation_basis=gift.valuation_basis,
-        idempotency_key=gift.submission_key,
-        recorded_by_id=recorded_by.pk if recorded_by else None,
+        **_gift_columns(gift, reference),
     )
     donation.set_status(DonationStatus.SUCCEEDED)
     return donation

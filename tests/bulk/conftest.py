@@ -28,26 +28,11 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 
+from bulk.importers.gifts import GiftImporter
 from projects.models import Status
 from tests.factories import ProjectFactory, staff_user
 
-GIFT_HEADERS = [
-    "项目编号",
-    "捐赠方式",
-    "金额(元)",
-    "到账日期",
-    "银行流水号",
-    "付款人",
-    "统一社会信用代码",
-    "手机号",
-    "公开署名",
-    "附言",
-    "物资名称",
-    "数量",
-    "单位",
-    "估值依据",
-    "凭证号",
-]
+GIFT_HEADERS = [column.column_name for column in GiftImporter().columns()]
 
 _GIFT_DEFAULTS = {
     "项目编号": "XT100",
