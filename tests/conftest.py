@@ -7,6 +7,7 @@ from django.db import connection
 from django.utils import translation
 
 from charity.demo.loader import load_demo
+from tests.factories import staff_user
 
 
 def pytest_collection_modifyitems(config, items):
@@ -59,3 +60,36 @@ def _media_root(settings, tmp_path):
     yield
     for cache in caches.all():
         cache.clear()
+
+
+# Staff in each group (charity.groups): the disbursement, import and export tests share them.
+
+
+@pytest.fixture
+def officer(db):
+    return staff_user("guanyuan", "项目官员")
+
+
+@pytest.fixture
+def approver(db):
+    return staff_user("shenhe", "审核人")  # reads beneficiaries and disbursements, may not reveal
+
+
+@pytest.fixture
+def approver2(db):
+    return staff_user("shenhe2", "审核人")
+
+
+@pytest.fixture
+def finance(db):
+    return staff_user("caiwu", "财务")
+
+
+@pytest.fixture
+def auditor(db):
+    return staff_user("shenji", "审计")
+
+
+@pytest.fixture
+def editor(db):
+    return staff_user("bianji", "编辑")

@@ -30,7 +30,7 @@ from django.apps import apps
 
 from bulk.importers.gifts import GiftImporter
 from projects.models import Status
-from tests.factories import ProjectFactory, staff_user
+from tests.factories import ProjectFactory
 
 GIFT_HEADERS = [column.column_name for column in GiftImporter().columns()]
 
@@ -111,11 +111,6 @@ def project(db):
 @pytest.fixture
 def closed_project(db):
     return ProjectFactory(code="OLD01", name="已结项目", status=Status.CLOSED, start_date=date(2020, 1, 1))
-
-
-@pytest.fixture
-def finance(db):
-    return staff_user("caiwu", "财务")
 
 
 def _counted_models():

@@ -37,38 +37,13 @@ from tests.bulk.export_data import (
     unsafe_cells,
     xlsx_table,
 )
-from tests.factories import ProjectFactory, staff_user
+from tests.factories import ProjectFactory
 from tests.projects.disbursement_flows import draft, paid
 
 pytestmark = pytest.mark.django_db
 
 FORMATS = ["csv", "xlsx"]
 KINDS = ["donations", "disbursements", "beneficiaries", "ledger"]
-
-
-@pytest.fixture
-def finance(db):
-    return staff_user("caiwu", "财务")
-
-
-@pytest.fixture
-def auditor(db):
-    return staff_user("shenji", "审计")
-
-
-@pytest.fixture
-def officer(db):
-    return staff_user("guanyuan", "项目官员")
-
-
-@pytest.fixture
-def approver(db):
-    return staff_user("shenhe", "审核人")  # reads beneficiaries and disbursements, may not reveal
-
-
-@pytest.fixture
-def editor(db):
-    return staff_user("bianji", "编辑")
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Staff in each group, and a funded project, for the disbursement tests."""
+"""A funded project for the disbursement tests (the staff fixtures are in tests/conftest.py)."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -8,37 +8,7 @@ from django.utils import timezone
 
 from donations.models import Channel
 from donations.services import OfflineGift, donation_record_offline
-from tests.factories import ProjectFactory, staff_user
-
-
-@pytest.fixture
-def officer(db):
-    return staff_user("guanyuan", "项目官员")
-
-
-@pytest.fixture
-def approver(db):
-    return staff_user("shenhe", "审核人")
-
-
-@pytest.fixture
-def approver2(db):
-    return staff_user("shenhe2", "审核人")
-
-
-@pytest.fixture
-def finance(db):
-    return staff_user("caiwu", "财务")
-
-
-@pytest.fixture
-def auditor(db):
-    return staff_user("shenji", "审计")
-
-
-@pytest.fixture
-def editor(db):
-    return staff_user("bianji", "编辑")
+from tests.factories import ProjectFactory
 
 
 def give(project, amount, *, finance_user, days_ago=10, name="爱心人士"):
