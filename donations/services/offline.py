@@ -18,13 +18,12 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
-from django.db.models.base import ModelState
 from django.utils import timezone
 
 from donations.models import Channel, Donation, DonationStatus, Donor
 from donations.models.donations import OFFLINE_CHANNELS
 from ledger.privacy import PersonalDataError, check_public_details
-from ledger.services.rows import insert_rows
+from ledger.services.rows import insert_rows, instance_builder
 from projects.models import Project
 from projects.selectors.lookups import in_chunks
 
@@ -137,7 +136,7 @@ def donations_record_offline_bulk(*, gifts: Sequence[OfflineGift], recorded_by=N
         result: list[Donation | None] = []
         fresh: list[Donation] = []
         references: set[str] = set()
-        blank = _blank()
+        blank, build = _blank(), instance_builder(Donation)
         for gift in gifts:
             if gift.submission_key and (done := by_key.get(gift.submission_key)):
                 result.append(done)
@@ -147,7 +146,7 @@ def donations_record_offline_bulk(*, gifts: Sequence[OfflineGift], recorded_by=N
                 raise ValidationError({"bank_reference": f"银行流水号 {reference} 已经登记过,不能重复入账。"})
             if reference:
                 references.add(reference)
-            donation = _received(gift, reference, recorded_by, blank)
+            donation = _received(gift, reference, recorded_by, blank, build)
             fresh.append(donation)
             result.append(donation)
         if fresh:
@@ -182,24 +181,24 @@ def _insert(donations: list[Donation]) -> None:
     insert_rows(Donation._meta.db_table, [f.column for f in fields], rows)
 
 
-def _received(gift: OfflineGift, reference: str | None, recorded_by, blank: dict) -> Donation:
-    """A new received gift, built the way unpickling builds a model (``__new__`` and its ``__dict__``) from a
-    blank gift's defaults: ``Donation(**fields)`` walks all 40 fields per call, which at 100,000 rows cost more
-    than inserting them (docs/BENCHMARKS.md, "Bulk import")."""
-    donation = Donation.__new__(Donation)
-    donation.__dict__.update(blank)
-    donation._state = ModelState()
-    donation._state.fields_cache = {"project": gift.project, "donor": gift.donor}
-    donation.__dict__.update(
-        public_id=uuid.uuid4(),
-        project_id=gift.project.pk if gift.project else None,
-        donor_id=gift.donor.pk if gift.donor else None,
-        recorded_by_id=recorded_by.pk if recorded_by else None,
-        status=DonationStatus.PENDING,
-        amount=gift.amount,
-        received_at=gift.received_at,
-        **_gift_columns(gift, reference),
+def _received(gift: OfflineGift, reference: str | None, recorded_by, blank: dict, build) -> Donation:
+    """A new received gift, built from a blank gift's defaults by the ledger's ``instance_builder``:
+    ``Donation(**fields)`` walks all 40 fields per call, which at 100,000 rows cost more than inserting them
+    (docs/BENCHMARKS.md, "Bulk import")."""
+    donation = build(
+        {
+            **blank,
+            "public_id": uuid.uuid4(),
+            "project_id": gift.project.pk if gift.project else None,
+            "donor_id": gift.donor.pk if gift.donor else None,
+            "recorded_by_id": recorded_by.pk if recorded_by else None,
+            "status": DonationStatus.PENDING,
+            "amount": gift.amount,
+            "received_at": gift.received_at,
+            **_gift_columns(gift, reference),
+        }
     )
+    donation._state.fields_cache.update(project=gift.project, donor=gift.donor)
     donation.set_status(DonationStatus.SUCCEEDED)
     return donation
 
