@@ -73,6 +73,25 @@ def _target(tmp_path: Path, path: Path | str) -> Path:
     return path
 
 
+def written_table(tmp_path: Path, headers: list[str], rows, fmt: str = "xlsx", stem: str = "data"):
+    """Write ``rows`` under ``headers`` as .xlsx (``fmt`` "xlsx"), UTF-8 CSV ("utf8") or GBK CSV ("gbk") and read it
+    back as staff would upload it."""
+    from openpyxl import Workbook
+
+    from bulk.files import table_read
+
+    path = tmp_path / f"{stem}-{fmt}.{'xlsx' if fmt == 'xlsx' else 'csv'}"
+    if fmt == "xlsx":
+        book = Workbook()
+        for row in [headers, *rows]:
+            book.active.append(row)
+        book.save(path)
+    else:
+        with path.open("w", encoding="gbk" if fmt == "gbk" else "utf-8", newline="") as handle:
+            csv.writer(handle).writerows([headers, *rows])
+    return table_read(path)
+
+
 @pytest.fixture
 def write_csv(tmp_path):
     def write(rows, path: Path | str = "data.csv", encoding: str = "utf-8") -> Path:

@@ -3,22 +3,19 @@ with sensitive values compared by keyed hash, and no full ID number in any messa
 
 from __future__ import annotations
 
-import csv
-
-import openpyxl
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from bulk.engine import import_run
-from bulk.files import table_read
 from bulk.importers import importer_for
 from bulk.importers.beneficiaries import BeneficiaryImporter
 from projects import sensitive
 from projects.models import Beneficiary, BeneficiaryCategory
 from projects.services import beneficiary_register
 from projects.services.beneficiaries import beneficiaries_register_bulk
+from tests.bulk.conftest import written_table
 from tests.factories import beneficiary_data, id_number, staff_user
 
 pytestmark = pytest.mark.django_db
@@ -40,22 +37,8 @@ HEADERS = [
 ]
 
 
-@pytest.fixture
-def officer(db):
-    return staff_user("guanyuan", "项目官员")
-
-
 def table(tmp_path, rows, fmt="xlsx", headers=HEADERS):
-    path = tmp_path / f"roll-{fmt}.{'xlsx' if fmt == 'xlsx' else 'csv'}"
-    if fmt == "xlsx":
-        book = openpyxl.Workbook()
-        for row in [headers, *rows]:
-            book.active.append(row)
-        book.save(path)
-    else:
-        with path.open("w", encoding="gbk" if fmt == "gbk" else "utf-8", newline="") as handle:
-            csv.writer(handle).writerows([headers, *rows])
-    return table_read(path)
+    return written_table(tmp_path, headers, rows, fmt, "roll")
 
 
 def row(n: int, **changes) -> list:

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import csv
-
-import openpyxl
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from bulk.engine import import_run
-from bulk.files import table_read
 from bulk.importers import importer_for
 from bulk.importers.donors import DonorImporter
 from donations.models import Donor, DonorKind
 from donations.services.donors import donors_save_bulk
 from donations.validators import credit_code_check_char
 from projects.sensitive import keyed_hash
+from tests.bulk.conftest import written_table
 from tests.factories import staff_user
 
 pytestmark = pytest.mark.django_db
@@ -31,17 +28,7 @@ def credit_code(n: int) -> str:
 
 
 def table(tmp_path, rows, fmt="xlsx", headers=HEADERS):
-    """Write ``rows`` under ``headers`` as .xlsx, UTF-8 CSV or GBK CSV and read it back as staff would upload it."""
-    path = tmp_path / f"donors-{fmt}.{'xlsx' if fmt == 'xlsx' else 'csv'}"
-    if fmt == "xlsx":
-        book = openpyxl.Workbook()
-        for row in [headers, *rows]:
-            book.active.append(row)
-        book.save(path)
-    else:
-        with path.open("w", encoding="gbk" if fmt == "gbk" else "utf-8", newline="") as handle:
-            csv.writer(handle).writerows([headers, *rows])
-    return table_read(path)
+    return written_table(tmp_path, headers, rows, fmt, "donors")
 
 
 def run(data, *, dry_run):

@@ -3,33 +3,26 @@ with the record or within the file are refused, naming the line."""
 
 from __future__ import annotations
 
-import csv
 from datetime import date
 from decimal import Decimal
 
-import openpyxl
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from bulk.engine import import_run
-from bulk.files import table_read
 from bulk.importers import importer_for
 from bulk.importers.enrolments import EnrolmentImporter
 from projects.models import Enrolment, StandardUnit, Status
 from projects.services import enrolment_create
 from projects.services.beneficiaries import beneficiaries_register_bulk, enrolments_create_bulk
+from tests.bulk.conftest import written_table
 from tests.factories import ProjectFactory, beneficiary_data, id_number, staff_user
 
 pytestmark = pytest.mark.django_db
 
 HEADERS = ["身份证号", "项目编号", "资助标准(元)", "标准单位", "年度上限(元)", "开始日期", "结束日期"]
-
-
-@pytest.fixture
-def officer(db):
-    return staff_user("guanyuan", "项目官员")
 
 
 @pytest.fixture
@@ -44,16 +37,7 @@ def people(db):
 
 
 def table(tmp_path, rows, fmt="xlsx"):
-    path = tmp_path / f"enrolments-{fmt}.{'xlsx' if fmt == 'xlsx' else 'csv'}"
-    if fmt == "xlsx":
-        book = openpyxl.Workbook()
-        for row in [HEADERS, *rows]:
-            book.active.append(row)
-        book.save(path)
-    else:
-        with path.open("w", encoding="gbk" if fmt == "gbk" else "utf-8", newline="") as handle:
-            csv.writer(handle).writerows([HEADERS, *rows])
-    return table_read(path)
+    return written_table(tmp_path, HEADERS, rows, fmt, "enrolments")
 
 
 def ident(n: int) -> str:

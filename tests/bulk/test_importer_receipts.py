@@ -3,11 +3,9 @@ never shared by two gifts."""
 
 from __future__ import annotations
 
-import csv
 from datetime import timedelta
 from decimal import Decimal
 
-import openpyxl
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -15,23 +13,18 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from bulk.engine import import_run
-from bulk.files import table_read
 from bulk.importers import importer_for
 from bulk.importers.receipts import ReceiptImporter
 from donations.models import Channel, Donation
 from donations.services import OfflineGift, donation_record_official_receipt, donation_reverse
 from donations.services.offline import donations_record_offline_bulk
 from donations.services.receipts import OfficialReceipt, donations_record_official_receipts_bulk
+from tests.bulk.conftest import written_table
 from tests.factories import ProjectFactory, staff_user
 
 pytestmark = pytest.mark.django_db
 
 HEADERS = ["回执编号", "票据代码", "票据号码", "校验码"]
-
-
-@pytest.fixture
-def finance(db):
-    return staff_user("caiwu", "财务")
 
 
 def gifts(count: int, start: int = 0) -> list[Donation]:
@@ -53,16 +46,7 @@ def gifts(count: int, start: int = 0) -> list[Donation]:
 
 
 def table(tmp_path, rows, fmt="xlsx"):
-    path = tmp_path / f"receipts-{fmt}.{'xlsx' if fmt == 'xlsx' else 'csv'}"
-    if fmt == "xlsx":
-        book = openpyxl.Workbook()
-        for row in [HEADERS, *rows]:
-            book.active.append(row)
-        book.save(path)
-    else:
-        with path.open("w", encoding="gbk" if fmt == "gbk" else "utf-8", newline="") as handle:
-            csv.writer(handle).writerows([HEADERS, *rows])
-    return table_read(path)
+    return written_table(tmp_path, HEADERS, rows, fmt, "receipts")
 
 
 def run(data, user, *, dry_run):
