@@ -9,13 +9,11 @@ raised ``PermissionDenied`` would be turned into a redirect home by Wagtail's ad
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
-from django.views.defaults import permission_denied
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
@@ -23,6 +21,7 @@ from bulk.exports import EXPORTS, FORMATS, ExportFilters, ExportKind
 from bulk.exports.audit import export_reveal_log
 from bulk.exports.base import local_zone
 from bulk.exports.writers import csv_stream, xlsx_tempfile
+from bulk.views import refuse
 from projects.models import Project
 
 CONTENT_TYPES = {
@@ -69,10 +68,6 @@ class ExportFilterForm(forms.Form):
 
 def allowed_exports(user) -> list[ExportKind]:
     return [kind for kind in EXPORTS.values() if kind.allowed(user)]
-
-
-def refuse(request, message: str):
-    return permission_denied(request, PermissionDenied(message))
 
 
 class ExportIndexView(WagtailAdminTemplateMixin, TemplateView):
