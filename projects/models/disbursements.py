@@ -117,7 +117,9 @@ class StatusMachine(models.Model):
     required_approvals = models.PositiveSmallIntegerField("所需审批人数", default=1)
     # Each submission is a new round of approvals: a sign-off before a return (退回修改) does not count after it.
     submission_round = models.PositiveSmallIntegerField("提交轮次", default=0)
-    disbursed_on = models.DateField("支付日期")
+    # The plan a draft carries (and the period it pays for, checked against the enrolment); the day the money really
+    # moved is ``paid_on``, recorded by 支付 and never in the future — the cap, the ledger and the 公示 use that one.
+    disbursed_on = models.DateField("计划支付日期")
     method = models.CharField("支付方式", max_length=20, choices=PaymentMethod.choices, default=PaymentMethod.BANK)
     purpose = models.CharField("用途(公开)", max_length=100, help_text="会公示。不要写病情、学校等隐私。")
     submitted_by = models.ForeignKey(
@@ -129,6 +131,7 @@ class StatusMachine(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     paid_at = models.DateTimeField("支付时间", null=True, blank=True)
+    paid_on = models.DateField("实际支付日期", null=True, blank=True, db_index=True)
     return_reason = models.CharField("退回原因", max_length=200, blank=True)
     cancel_reason = models.CharField("作废原因", max_length=200, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
@@ -152,6 +155,10 @@ def _status_constraints(prefix: str) -> list[models.BaseConstraint]:
         models.CheckConstraint(
             condition=~Q(status__in=[DisbursementStatus.PAID, DisbursementStatus.REVERSED]) | Q(paid_at__isnull=False),
             name=f"{prefix}_paid_has_time",
+        ),
+        models.CheckConstraint(
+            condition=~Q(status__in=[DisbursementStatus.PAID, DisbursementStatus.REVERSED]) | Q(paid_on__isnull=False),
+            name=f"{prefix}_paid_has_date",
         ),
     ]
 
