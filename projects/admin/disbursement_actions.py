@@ -92,7 +92,7 @@ STEPS: dict[str, Action] = {
         statuses=(S.SUBMITTED,),
         form_class=ReasonForm,
         warning="退回后回到草稿,本轮已有的审批不再计数。",
-        icon="undo",
+        icon="arrow-left",  # Wagtail 8 has no "undo" icon
     ),
     "pay": Action(
         label="支付",
