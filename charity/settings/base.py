@@ -113,7 +113,9 @@ LANGUAGES = [
     ("zh-hans", "简体中文"),
     ("en", "English"),
 ]
-LOCALE_PATHS = [BASE_DIR / "charity" / "locale"]
+# locale_overrides: hand-kept Chinese for Wagtail strings its zh_Hans catalogue lacks. Any LOCALE_PATHS catalogue wins
+# over Wagtail's; it stays second because makemessages writes into the first (docs/development.md, "Translations").
+LOCALE_PATHS = [BASE_DIR / "charity" / "locale", BASE_DIR / "charity" / "locale_overrides"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -170,6 +172,9 @@ PERSONAL_DATA_KEY = env.str("PERSONAL_DATA_KEY", default="")  # dev.py and test.
 PERSONAL_DATA_OLD_KEYS = env.list("PERSONAL_DATA_OLD_KEYS", default=[])
 # Disbursements: above this amount (yuan) two distinct approvers are needed (双人审批).
 DISBURSEMENT_DUAL_APPROVAL_AMOUNT = Decimal(env.str("DISBURSEMENT_DUAL_APPROVAL_AMOUNT", default="50000.00"))
+# Work waiting longer than this many days (a submission to approve, an approval to pay, a returned draft) goes into
+# the daily overdue digest (send_overdue_digest) and is flagged on the dashboard's 待我处理 panel.
+WORK_OVERDUE_DAYS = env.int("WORK_OVERDUE_DAYS", default=3)
 # Audit check: one person (by ID hash) receiving from several projects above this yearly total (yuan).
 AUDIT_MULTI_PROJECT_YEARLY_TOTAL = Decimal(env.str("AUDIT_MULTI_PROJECT_YEARLY_TOTAL", default="20000.00"))
 
