@@ -88,3 +88,10 @@ class LookupForm(forms.Form):
         label=_("Last 4 digits of your phone, or your email"), max_length=254,
         widget=forms.TextInput({"autocomplete": "off"}),
     )
+
+
+class NameCheckForm(forms.Form):
+    """The verify page's name check: the public name and the salt printed on the donor's receipt."""
+
+    name = forms.CharField(label=_("Public name"), max_length=100)
+    salt = forms.CharField(label=_("Salt (from your receipt)"), max_length=64)

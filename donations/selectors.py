@@ -4,6 +4,7 @@ less the legs of its refund transactions (and nothing once reversed)."""
 from __future__ import annotations
 
 import hmac
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,10 +13,14 @@ from decimal import Decimal
 from django.apps import apps
 from django.conf import settings
 from django.db.models import Q, Sum
+from django.utils import translation
 
-from ledger.models import Leg, Side, Transaction
+from ledger.labels import DetailRow, detail_rows, value_label
+from ledger.merkle import donor_commitment
+from ledger.models import Leg, Side, Transaction, TransactionKind
 from ledger.money import quantize
 from ledger.selectors import InclusionCheck, inclusion_check
+from projects.disclosure import medical_fund_codes
 from projects.models import Project
 from projects.selectors.disbursements import TracedDisbursement, fund_spending_between
 
@@ -80,8 +85,9 @@ def gift_figures(donation: Donation) -> GiftFigures | None:
 
 
 def donor_wall(project: Project | None, *, limit: int = 20) -> list[WallEntry]:
-    """Recent received gifts to a fund: public name (display name or 匿名), amount kept, time. Never a
-    phone, an email, a message or a name the donor did not choose to show."""
+    """Recent received gifts to a fund: public name, amount kept, time. Never a phone, an email, a message or a
+    name the donor did not choose to show; a name held for review, hidden or erased shows as 爱心人士
+    (``Donation.wall_name``)."""
     gifts = list(
         Donation.objects.filter(project=project, status__in=RECEIVED_STATUSES)
         .select_related("donor")
@@ -90,7 +96,7 @@ def donor_wall(project: Project | None, *, limit: int = 20) -> list[WallEntry]:
     figures = gift_figures_many(gifts)
     return [
         WallEntry(
-            name=g.public_name, amount=figures[g.pk].kept, received_at=g.received_at, monthly=g.plan_id is not None
+            name=g.wall_name, amount=figures[g.pk].kept, received_at=g.received_at, monthly=g.plan_id is not None
         )
         for g in gifts
         if g.pk in figures
@@ -162,6 +168,31 @@ def donation_inclusion(donation: Donation) -> InclusionCheck | None:
     return inclusion_check(donation.transaction.sequence)
 
 
+@dataclass(frozen=True)
+class NameCheck:
+    """The answer to "does this gift's public record commit to this name?" (``name_commitment_check``)."""
+
+    outcome: str  # "match", "mismatch", "bad_salt", or "in_clear" (a record written before commitments)
+    name: str
+
+
+def name_commitment_check(donation: Donation, *, name: str, salt: str) -> NameCheck | None:
+    """Compare a name and a salt (hex, from the donor's receipt) with the commitment in the gift's published
+    record: the same computation as ``python -m ledger.verifier --donor-name``. None when the gift has no record;
+    "in_clear" for a record written before commitments (it holds a name in clear under ``donor``, or 匿名)."""
+    if donation.transaction_id is None:
+        return None
+    details = json.loads(donation.transaction.record)["details"]
+    name = name.strip()
+    if "donor_commitment" not in details:
+        return NameCheck("in_clear", name)
+    try:
+        computed = donor_commitment(name, bytes.fromhex(salt.strip()))
+    except ValueError:
+        return NameCheck("bad_salt", name)
+    return NameCheck("match" if hmac.compare_digest(computed, details["donor_commitment"]) else "mismatch", name)
+
+
 def organisation_name(request=None) -> str:
     """The charity's name from the site's 机构信息 setting (a presentation setting kept by ``cms``; read by
     name so that this app does not import the presentation layer)."""
@@ -185,7 +216,7 @@ def receipt_data(donation: Donation, *, verify_url: str, organisation: str):
         amount=figures.received if figures else donation.amount,
         currency=donation.currency,
         fund_name=donation.fund_name,
-        channel_label=donation.get_channel_display(),
+        channel_label=receipt_label("channel", donation.channel),
         received_at=donation.received_at,
         organisation_name=organisation,
         verify_url=verify_url,
@@ -205,5 +236,28 @@ def _in_kind_summary(donation: Donation) -> str:
     if donation.channel != "in_kind":
         return ""
     quantity = f"{donation.in_kind_quantity.normalize():f}" if donation.in_kind_quantity is not None else ""
-    basis = donation.get_valuation_basis_display()
+    basis = receipt_label("valuation", donation.valuation_basis)
     return f"{donation.in_kind_description} {quantity}{donation.in_kind_unit}(估值依据:{basis})"
+
+
+def receipt_label(key: str, value: str) -> str:
+    """A public-record value as the 捐赠回执 prints it: always in Chinese, whatever language the page was in."""
+    with translation.override("zh-hans"):
+        return str(value_label(key, value))
+
+
+@dataclass(frozen=True)
+class PublicRecordView:
+    """A gift's ledger entry as the verification page shows it, labelled by ``ledger.labels``."""
+
+    kind: str
+    details: list[DetailRow]
+
+
+def donation_public_record(donation: Donation) -> PublicRecordView | None:
+    if donation.transaction_id is None:
+        return None
+    record = json.loads(donation.transaction.record)
+    return PublicRecordView(
+        kind=TransactionKind(record["kind"]).label, details=detail_rows(record["details"], medical_fund_codes())
+    )

@@ -10,7 +10,14 @@ import logging
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,7 +27,7 @@ from django.views.decorators.http import require_POST
 from projects.models import Project
 
 from . import selectors
-from .forms import DonationForm, LookupForm
+from .forms import DonationForm, LookupForm, NameCheckForm
 from .gateways import sandbox, sandbox_enabled, webhook_secret
 from .models import Donation, DonationStatus
 from .services import DonationError, DonationFormData, WebhookSignatureError, donation_checkout_start, webhook_receive
@@ -32,7 +39,13 @@ log = logging.getLogger(__name__)
 
 
 def give(request: HttpRequest, code: str | None = None) -> HttpResponse:
-    project = get_object_or_404(Project, code=code) if code else None
+    # Codes are upper-case (Project.code's validator), but people type and share /give/xt100/: a GET goes to the
+    # canonical address, a POST is served where it was sent.
+    project = get_object_or_404(Project, code=code.upper()) if code else None
+    if project is not None and code != project.code and request.method in ("GET", "HEAD"):
+        canonical = reverse("donations:give-project", args=[project.code])
+        query = request.META.get("QUERY_STRING", "")
+        return HttpResponsePermanentRedirect(f"{canonical}?{query}" if query else canonical)
     form = DonationForm(request.POST or None, presets=project.preset_amounts if project else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -105,11 +118,17 @@ def receipt_download(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def verify(request: HttpRequest, token: str) -> HttpResponse:
-    """Shows the gift's ledger leaf and checks its inclusion proof against the latest signed tree head."""
+    """Shows the gift's ledger leaf and checks its inclusion proof against the latest signed tree head; a POST
+    with a name and a salt checks them against the record's name commitment (a POST keeps the name out of URLs
+    and access logs)."""
     donation = _received_or_404(token)
     inclusion = selectors.donation_inclusion(donation)
     api = request.build_absolute_uri(reverse("ledger:get-sth").rsplit("get-sth", 1)[0])
-    context = {"donation": donation, "token": token, "inclusion": inclusion, "api_base": api, **_tracing(donation)}
+    form = NameCheckForm(request.POST or None)
+    name_check = selectors.name_commitment_check(donation, **form.cleaned_data) if form.is_valid() else None
+    context = {"donation": donation, "token": token, "inclusion": inclusion, "api_base": api, "name_form": form,
+               "name_check": name_check, **_tracing(donation)}
+    context["public_record"] = selectors.donation_public_record(donation)
     return render(request, "donations/verify.html", context)
 
 

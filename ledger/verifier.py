@@ -10,7 +10,10 @@ Against a live ledger (the RFC 6962 §4-style JSON API under ``/api/ledger/v1/``
   hashed, and the root recomputed from all leaves equals the signed root (skip with ``--skip-audit``);
 - ``--entry N``: an inclusion proof (audit path) for entry N up to the signed root;
 - ``--previous-sth FILE``: a consistency proof from a tree head saved earlier (``--save-sth FILE``) to
-  the current one, i.e. the log only grew and nothing already published was changed.
+  the current one, i.e. the log only grew and nothing already published was changed;
+- ``--donor-name NAME --donor-salt HEX`` with one ``--entry N``: that the gift's record commits to that
+  public name (``details.donor_commitment`` = SHA-256(prefix ‖ salt ‖ name), :func:`merkle.donor_commitment`),
+  with the name and salt from the donor's receipt.
 
 Against an open-data JSONL download (one canonical record per line, line i = leaf i) with ``--sth FILE``
 and ``--public-key``: the signature, every line's canonical form, and the root over the first
@@ -461,9 +464,48 @@ def verify_log(args: argparse.Namespace, fetch: FetchJson, report: Report) -> No
         audit_entries(client, head, report)
     for index in args.entry:
         check_inclusion(client, head, index, report)
+    if args.donor_name is not None:
+        check_donor_name(client, args.entry[0], args.donor_name, args.donor_salt, report)
     if previous is not None:
         check_consistency(client, previous, head, key, report)
     _maybe_save(args.save_sth, head, report)
+
+
+def check_donor_name(client: LogClient, index: int, name: str, salt_hex: str, report: Report) -> None:
+    """Entry ``index`` commits to the donor's public name ``name`` with this salt. A record written before
+    commitments holds the name in clear under ``donor``; it is compared as it is."""
+    check = f"donor name of entry {index}"
+    try:
+        page = client.entries(index, index)
+        if not page:
+            raise ValueError(f"the log returned no entry {index}")
+        details = page[0]["record"]["details"]
+        problem = check_entry(page[0], index)[1]
+        if problem:
+            raise ValueError(problem)
+    except (ValueError, KeyError, TypeError) as exc:
+        report.check(check, False, str(exc))
+        return
+    name = name.strip()
+    if "donor_commitment" not in details:
+        shown = details.get("donor")
+        detail = f"the record holds the name in clear: {shown!r}" if shown is not None else "the record has no donor"
+        report.check(check, shown == name, detail)
+        return
+    computed = merkle.donor_commitment(name, _salt_bytes(salt_hex))
+    ok = computed == details["donor_commitment"]
+    detail = "the record commits to this name" if ok else "the record does NOT commit to this name with this salt"
+    report.check(check, ok, f"{detail} (commitment {details['donor_commitment']})")
+
+
+def _salt_bytes(salt_hex: str) -> bytes:
+    try:
+        salt = bytes.fromhex(salt_hex.strip())
+    except ValueError as exc:
+        raise UsageError("--donor-salt must be the hexadecimal salt printed on the receipt") from exc
+    if len(salt) < merkle.SALT_SIZE:
+        raise UsageError(f"--donor-salt must be at least {merkle.SALT_SIZE} bytes ({2 * merkle.SALT_SIZE} hex digits)")
+    return salt
 
 
 def _maybe_save(path: str | None, head: TreeHead, report: Report) -> None:
@@ -533,6 +575,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--save-sth", metavar="FILE", help="save the tree head here if everything verified")
     parser.add_argument("--sth", metavar="FILE", help="open-data mode: the tree head the file is checked against")
     parser.add_argument("--skip-audit", action="store_true", help="don't download every entry (proofs only)")
+    parser.add_argument("--donor-name", metavar="NAME", help="with one --entry: the public name the gift commits to")
+    parser.add_argument("--donor-salt", metavar="HEX", help="with --donor-name: the salt printed on the receipt")
     return parser
 
 
@@ -543,6 +587,12 @@ def _is_url(source: str) -> bool:
 def run(args: argparse.Namespace, fetch: FetchJson, report: Report) -> None:
     if any(index < 0 for index in args.entry):
         raise UsageError("--entry must be a leaf index ≥ 0")
+    if (args.donor_name is None) != (args.donor_salt is None):
+        raise UsageError("--donor-name and --donor-salt go together")
+    if args.donor_name is not None and len(args.entry) != 1:
+        raise UsageError("--donor-name needs exactly one --entry N (the gift's leaf index)")
+    if args.donor_salt is not None:
+        _salt_bytes(args.donor_salt)  # a malformed salt is a usage error before anything is fetched
     if _is_url(args.source):
         verify_log(args, fetch, report)
     elif Path(args.source).is_file():

@@ -1,7 +1,8 @@
 """Demo gifts and grants, posted through the ledger exactly as real ones will be (idempotent by source).
 
 Amounts are demo figures shaped by the seed reports: 福彩圆梦·孤儿助学 raised the 94.5万元 it pays 126 students
-(7,500 元 each), 慈心红包 went to 181 children (近10万元). Donors appear by display name or 匿名.
+(7,500 元 each), 慈心红包 went to 181 children (近10万元). Donors appear on the wall by display name or 匿名; the
+ledger records commit to the name (``donor_commitment``), as real gifts' records do.
 
 Two kinds of grant: 福彩圆梦·孤儿助学 and 血透100 pay real ``Disbursement`` rows through the services
 (``charity.demo.beneficiaries``), so they have no grants here — posting both would count their spending twice.
@@ -15,6 +16,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from donations.models import Donation, DonationStatus
+from donations.services.donor_names import commitment_new
 from donations.services.receipts import receipt_serial_assign
 from ledger.chart import BANK
 from ledger.models import Transaction, TransactionKind
@@ -59,16 +61,17 @@ def _at(day: str) -> datetime:
 def post_demo_books() -> int:
     """Post the demo gifts and grants that are missing. Returns the number of transactions posted by this call."""
     before = next_sequence()
-    requests = []
+    requests, openings = [], {}
     for code, (gifts, grants) in GIFTS_AND_GRANTS.items():
         project = Project.objects.filter(code=code).first()
         if project is None:
             continue
         accounts = project_fund_accounts(project=project)
-        requests += [_gift(code, accounts.income.code, n, *gift) for n, gift in enumerate(gifts, start=1)]
+        requests += [_gift(code, accounts.income.code, n, *gift, openings) for n, gift in enumerate(gifts, start=1)]
         requests += [_grant(code, accounts.expense.code, n, *grant) for n, grant in enumerate(grants, start=1)]
     transactions = transactions_post_bulk(requests)
-    _record_demo_gifts([(r, t) for r, t in zip(requests, transactions, strict=True) if ":gift:" in r.source])
+    gifts = [(r, t) for r, t in zip(requests, transactions, strict=True) if ":gift:" in r.source]
+    _record_demo_gifts(gifts, openings)
     return next_sequence() - before
 
 
@@ -79,21 +82,26 @@ def publish_if_grown() -> None:
         tree_head_publish()
 
 
-def _record_demo_gifts(gifts: list[tuple[PostingRequest, Transaction]]) -> None:
+def _record_demo_gifts(gifts: list[tuple[PostingRequest, Transaction]], openings: dict[str, tuple[str, str]]) -> None:
     """Each demo gift also gets its Donation row (linked to the transaction already posted, as an import of
     historic records would), so donor walls and receipts have something to show."""
     for request, posted in gifts:
         if Donation.objects.filter(transaction=posted).exists():
             continue
         record = request.public_record
+        donor, salt = openings[request.source]
+        if record["donor_commitment"] not in posted.record:  # posted earlier, with another salt: can't be opened
+            salt = ""
         donation = Donation(
             project=Project.objects.get(code=record["fund"]),
             channel=record["channel"],
             status=DonationStatus.SUCCEEDED,
             requested_amount=request.legs[0].amount,
             amount=request.legs[0].amount,
-            display_name="" if record["donor"] == "匿名" else record["donor"],
-            is_anonymous=record["donor"] == "匿名",
+            display_name="" if donor == "匿名" else donor,
+            is_anonymous=donor == "匿名",
+            name_committed=donor if salt else "",
+            name_salt=salt,
             bank_reference=request.source.upper() if record["channel"] == "bank" else None,
             received_at=request.occurred_at,
             transaction=posted,
@@ -102,14 +110,17 @@ def _record_demo_gifts(gifts: list[tuple[PostingRequest, Transaction]]) -> None:
         donation.save()
 
 
-def _gift(code, income_account, n, day, donor, channel, amount) -> PostingRequest:
+def _gift(code, income_account, n, day, donor, channel, amount, openings) -> PostingRequest:
+    source = f"demo:{code}:gift:{n}"
+    salt, commitment = commitment_new(donor)
+    openings[source] = (donor, salt)
     return PostingRequest(
         kind=TransactionKind.DONATION,
         occurred_at=_at(day),
         legs=[LegSpec(BANK, "D", Decimal(amount)), LegSpec(income_account, "C", Decimal(amount))],
-        source=f"demo:{code}:gift:{n}",
+        source=source,
         memo="演示数据",
-        public_record={"fund": code, "donor": donor, "channel": channel, "demo": True},
+        public_record={"fund": code, "donor_commitment": commitment, "channel": channel, "demo": True},
     )
 
 

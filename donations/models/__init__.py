@@ -8,10 +8,12 @@ from .donations import (
     Channel,
     Donation,
     DonationStatus,
+    IllegalNameReviewError,
     IllegalTransitionError,
     ValuationBasis,
 )
 from .donors import Donor, DonorKind
+from .names import WITHHELD_NAME, HeldWord, NameReview
 from .plans import MonthlyPlan, PlanStatus
 from .records import DonationRefund, ReceiptCounter, WebhookEvent, WebhookEventStatus
 
@@ -22,11 +24,15 @@ __all__ = [
     "DonationStatus",
     "Donor",
     "DonorKind",
+    "HeldWord",
+    "IllegalNameReviewError",
     "IllegalTransitionError",
     "MonthlyPlan",
+    "NameReview",
     "PlanStatus",
     "ReceiptCounter",
     "ValuationBasis",
+    "WITHHELD_NAME",
     "WebhookEvent",
     "WebhookEventStatus",
 ]

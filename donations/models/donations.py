@@ -14,6 +14,8 @@ from django.utils.translation import pgettext_lazy
 
 from ledger.money import amount_field, currency_field
 
+from .names import NAME_REVIEW_TRANSITIONS, NAME_SHOWN_STATES, WITHHELD_NAME, NameReview
+
 
 class Channel(models.TextChoices):
     # Shown to donors in both languages (zh_Hans translations in charity/locale: 在线支付, 银行转账, 现金, 物资捐赠).
@@ -65,6 +67,12 @@ class IllegalTransitionError(ValueError):
         super().__init__(f"捐赠状态不能从「{current_label}」变为「{target_label}」。")
 
 
+class IllegalNameReviewError(ValueError):
+    def __init__(self, current: str, target: str):
+        current_label, target_label = NameReview(current).label, NameReview(target).label
+        super().__init__(f"署名审核状态为「{current_label}」,不能改为「{target_label}」。")
+
+
 def _unique_id(verbose_name: str) -> models.CharField:
     return models.CharField(verbose_name, max_length=255, unique=True, null=True, blank=True, editable=False)
 
@@ -104,6 +112,13 @@ class Donation(models.Model):
     is_anonymous = models.BooleanField("匿名", default=False)
     message = models.CharField("留言", max_length=200, blank=True)
     is_sandbox = models.BooleanField("测试支付", default=False)
+    # The public name the gift's ledger record commits to, and the commitment's salt (hex): the donor's proof.
+    # Both are erased by ``donor_name_erase``; the wall shows a name only in a NAME_SHOWN_STATES review state.
+    name_committed = models.CharField("账本承诺的署名", max_length=100, blank=True, editable=False)
+    name_salt = models.CharField("署名承诺盐值", max_length=64, blank=True, editable=False)
+    name_review = models.CharField(
+        "署名审核", max_length=10, choices=NameReview.choices, default=NameReview.SHOWN, editable=False
+    )
 
     idempotency_key = models.UUIDField("幂等键", null=True, blank=True, unique=True, editable=False)
     stripe_checkout_session_id = _unique_id("Stripe Checkout Session")
@@ -145,6 +160,10 @@ class Donation(models.Model):
         verbose_name = "捐赠"
         verbose_name_plural = "捐赠"
         ordering = ["-created_at"]
+        permissions = [
+            ("moderate_donor_name", "审核捐赠人公开署名(批准或隐藏)"),
+            ("erase_donor_name", "删除捐赠人公开署名(不可恢复)"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(requested_amount__gt=0), name="donation_requested_positive"),
             models.CheckConstraint(condition=Q(amount__isnull=True) | Q(amount__gt=0), name="donation_amount_positive"),
@@ -195,6 +214,20 @@ class Donation(models.Model):
         if self.display_name:
             return self.display_name
         return self.donor.public_name if self.donor_id else "匿名"
+
+    @property
+    def wall_name(self) -> str:
+        """The name the donor wall shows: 匿名, the public name once it passed review, otherwise 爱心人士."""
+        name = self.public_name
+        if name == "匿名" or self.name_review in NAME_SHOWN_STATES:
+            return name
+        return WITHHELD_NAME
+
+    def set_name_review(self, target: str) -> None:
+        """The one way a name's review state changes; raises ``IllegalTransitionError`` on any other move."""
+        if target not in NAME_REVIEW_TRANSITIONS[self.name_review]:
+            raise IllegalNameReviewError(self.name_review, target)
+        self.name_review = target
 
     @property
     def is_received(self) -> bool:

@@ -7,8 +7,9 @@
 | in-kind gift (valued) | 1201 库存物资 | 捐赠收入 of its fund |
 | refund | 捐赠收入 of its fund | 1012.STRIPE |
 
-The public record names the fund, the channel and the donor's public name (display name or 匿名), never a
-phone, email or undisclosed name.
+The public record names the fund and the channel and carries a salted commitment to the donor's public name
+(``donor_names.name_commit``), never the name itself, a phone or an email. Records posted before commitments hold
+the public name in clear under ``donor``; they cannot be changed.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from decimal import Decimal
 from donations.models import Channel, Donation
 from ledger.chart import BANK, CASH, GENERAL_INCOME, INVENTORY, STRIPE_CLEARING, chart_ensure, income_code
 from ledger.models import Account, Transaction, TransactionKind
-from ledger.privacy import PersonalDataError, check_public_details
 from ledger.services import LegSpec, PostingRequest, transaction_post, transaction_reverse, transactions_post_bulk
 from projects.services import project_fund_accounts
+
+from .donor_names import held_words, name_commit
 
 DEBIT_ACCOUNT = {
     Channel.ONLINE: STRIPE_CLEARING,
@@ -43,10 +45,12 @@ def income_account(donation: Donation) -> str:
     return code
 
 
-def public_record(donation: Donation) -> dict:
+def public_record(donation: Donation, words: list[str]) -> dict:
+    """The gift's public details. Commits the gift's public name (sets its salt and review state on ``donation``,
+    which the caller saves with the gift); ``words`` is the held-word list, read once per posting call."""
     record = {
         "fund": donation.fund_code or "general",
-        "donor": _safe_public_name(donation),
+        "donor_commitment": name_commit(donation, words),
         "channel": donation.channel,
     }
     if donation.channel == Channel.IN_KIND:
@@ -61,7 +65,7 @@ def public_record(donation: Donation) -> dict:
 
 def gift_post(donation: Donation) -> Transaction:
     """Post a received gift (idempotent: the source is the gift's public id)."""
-    return transactions_post_bulk([_gift_request(donation, income_account(donation))])[0]
+    return transactions_post_bulk([_gift_request(donation, income_account(donation), held_words())])[0]
 
 
 def gifts_post_bulk(donations: list[Donation]) -> list[Transaction]:
@@ -73,13 +77,15 @@ def gifts_post_bulk(donations: list[Donation]) -> list[Transaction]:
         chart_ensure()
         for project in projects.values():
             project_fund_accounts(project=project)
+    words = held_words()
     requests = [
-        _gift_request(d, GENERAL_INCOME if d.project_id is None else income_code(d.project.code)) for d in donations
+        _gift_request(d, GENERAL_INCOME if d.project_id is None else income_code(d.project.code), words)
+        for d in donations
     ]
     return transactions_post_bulk(requests)
 
 
-def _gift_request(donation: Donation, income: str) -> PostingRequest:
+def _gift_request(donation: Donation, income: str, words: list[str]) -> PostingRequest:
     amount = donation.amount
     return PostingRequest(
         kind=TransactionKind.IN_KIND if donation.channel == Channel.IN_KIND else TransactionKind.DONATION,
@@ -90,7 +96,7 @@ def _gift_request(donation: Donation, income: str) -> PostingRequest:
         ],
         source=f"donation:{donation.public_id}",
         memo=str(donation),
-        public_record=public_record(donation),
+        public_record=public_record(donation, words),
     )
 
 
@@ -113,12 +119,3 @@ def gift_reverse(donation: Donation, *, at: datetime, reason: str) -> Transactio
         original=donation.transaction, occurred_at=at, source=f"donation:{donation.public_id}:reversal", memo=reason
     )
 
-
-def _safe_public_name(donation: Donation) -> str:
-    """A display name that looks like a phone or an email is not published: the gift still posts, as 匿名."""
-    name = donation.public_name
-    try:
-        check_public_details({"donor": name})
-    except PersonalDataError:
-        return "匿名"
-    return name

@@ -128,7 +128,10 @@ def donation_flag_dispute(*, donation: Donation, dispute_id: str, reason: str, a
     return donation
 
 
-RECEIVED_FIELDS = ["status", "amount", "currency", "received_at", "receipt_serial", "transaction"]
+RECEIVED_FIELDS = [
+    "status", "amount", "currency", "received_at", "receipt_serial", "transaction",
+    "name_committed", "name_salt", "name_review",  # set by the posting's name commitment
+]
 
 
 def _fill_ids(donation: Donation, payment_intent_id, charge_id, invoice_id, session_id) -> list[str]:

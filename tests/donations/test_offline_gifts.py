@@ -20,6 +20,7 @@ from donations.services import (
     donation_record_payment,
     donation_reverse,
 )
+from ledger.merkle import donor_commitment
 from ledger.models import Leg, Transaction, TransactionKind
 from ledger.selectors import fund_figures
 from projects.models import Status
@@ -200,16 +201,20 @@ PHONE, EMAIL = "13912345678", "lisi@example.com"
         ({"name": "李四", "show_name_publicly": True}, {"display_name": "李四", "is_anonymous": True}, "匿名", "李四"),
     ],
 )
-def test_public_record_names_the_donor_publicly_and_never_their_contacts(
+def test_public_record_commits_to_the_public_name_and_never_holds_names_or_contacts(
     project, donor_fields, gift_fields, shown, hidden
 ):
     donor = Donor.objects.create(phone=PHONE, email=EMAIL, **donor_fields)
     cash = OfflineGift(project=project, channel=Channel.CASH, amount=Decimal("10.00"), received_at=RECEIVED,
                        donor=donor, **gift_fields)
     donation = donation_record_offline(gift=cash)
+    donation.refresh_from_db()
     text = donation.transaction.record  # the exact public bytes (canonical JSON, unescaped Chinese)
-    assert json.loads(text)["details"]["donor"] == shown
-    assert shown in text
+    details = json.loads(text)["details"]
+    assert "donor" not in details
+    assert donation.name_committed == shown
+    assert details["donor_commitment"] == donor_commitment(shown, bytes.fromhex(donation.name_salt))
+    assert shown not in text and donor.name not in text
     assert PHONE not in text and EMAIL not in text and "lisi" not in text
     if hidden:
         assert hidden not in text
