@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -40,6 +40,7 @@ KINDS = tuple(TransactionKind.values)  # a tuple, as .values' list: ``in`` compa
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
 AMOUNT_LIMIT = Decimal(10) ** 16
+FUTURE_TOLERANCE = timedelta(minutes=5)  # clocks of web and worker hosts may differ a little
 # Columns as written, in the order of the tuples _append builds.
 TRANSACTION_FIELDS = ("sequence", "uuid", "occurred_at", "recorded_at", "kind", "memo", "source", "reverses", "record")
 LEG_FIELDS = ("transaction", "account", "side", "amount", "currency")
@@ -433,6 +434,10 @@ def _validate_shape(request: PostingRequest, details_check: DetailsCheck | None 
         raise PostingError(f"{where}:冲正交易必须且只能由冲正接口生成")
     if timezone.is_naive(request.occurred_at):
         raise PostingError(f"{where}:发生时间必须带时区")
+    if request.occurred_at > timezone.now() + FUTURE_TOLERANCE:
+        # The effective date is when the money moved; a future one would put a payment into a year (a cap, a
+        # statement) it has not reached.
+        raise PostingError(f"{where}:发生时间 {request.occurred_at.isoformat()} 晚于记账时间,不能记入将来的交易")
     if len(request.legs) < 2:
         raise PostingError(f"{where}:复式记账至少需要两条分录")
     amounts = _validate_balance(where, request.legs)

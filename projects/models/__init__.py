@@ -2,6 +2,7 @@
 
 from .beneficiaries import Beneficiary, BeneficiaryCategory, ConsentGiver, PublicationConsent, WatchListEntry
 from .disbursements import (
+    ALREADY_DONE,
     COMMITTED_STATUSES,
     DISBURSEMENT_TRANSITIONS,
     LIVE_STATUSES,
@@ -27,6 +28,7 @@ from .projects import (
 )
 
 __all__ = [
+    "ALREADY_DONE",
     "ACTIVE_STATUSES",
     "COMMITTED_STATUSES",
     "DISBURSEMENT_TRANSITIONS",

@@ -88,6 +88,15 @@ DISBURSEMENT_TRANSITIONS: dict[str, frozenset[str]] = {
 # Counted against the fund (approved but unpaid) and against a beneficiary's yearly cap (anything still live).
 COMMITTED_STATUSES = (DisbursementStatus.APPROVED,)
 LIVE_STATUSES = (DisbursementStatus.SUBMITTED, DisbursementStatus.APPROVED, DisbursementStatus.PAID)
+# What to say when a step asks for what has already happened (a second click, a second approver, a stale page).
+ALREADY_DONE: dict[tuple[str, str], str] = {
+    (DisbursementStatus.SUBMITTED, DisbursementStatus.SUBMITTED): "已提交审批,无需重复提交。",
+    (DisbursementStatus.APPROVED, DisbursementStatus.APPROVED): "已审批,无需重复审批。",
+    (DisbursementStatus.PAID, DisbursementStatus.APPROVED): "已审批并已支付,无需再审批。",
+    (DisbursementStatus.PAID, DisbursementStatus.PAID): "已支付,无需重复支付。",
+    (DisbursementStatus.REVERSED, DisbursementStatus.REVERSED): "已冲正,无需重复冲正。",
+    (DisbursementStatus.CANCELLED, DisbursementStatus.CANCELLED): "已作废,无需重复作废。",
+}
 
 
 class PaymentMethod(models.TextChoices):
@@ -141,6 +150,8 @@ class StatusMachine(models.Model):
 
     def set_status(self, new: str) -> None:
         if new not in DISBURSEMENT_TRANSITIONS[self.status]:
+            if message := ALREADY_DONE.get((self.status, new)):
+                raise IllegalTransition(message)
             old_label = DisbursementStatus(self.status).label
             raise IllegalTransition(f"状态不能从「{old_label}」改为「{DisbursementStatus(new).label}」。")
         self.status = new

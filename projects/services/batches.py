@@ -16,6 +16,7 @@ from django.db.models import Prefetch, Q, Sum
 from django.utils import timezone
 
 from projects.models import (
+    ALREADY_DONE,
     Disbursement,
     DisbursementBatch,
     DisbursementStatus,
@@ -33,6 +34,7 @@ from .rules import (
     check_caps,
     check_fund,
     check_project_open,
+    payment_day,
     require_permission,
     required_approvals,
     sign_off,
@@ -116,6 +118,11 @@ def _items(batch: DisbursementBatch) -> list[Disbursement]:
     )
 
 
+def _not_now(batch: DisbursementBatch, new: str, otherwise: str) -> str:
+    """Why a batch cannot take this step: "already done" when it has, else its status and ``otherwise``."""
+    return ALREADY_DONE.get((batch.status, new)) or f"批次状态为「{batch.get_status_display()}」,{otherwise}"
+
+
 def _move(batch: DisbursementBatch, new: str, **fields) -> None:
     """Move the batch and its items together."""
     try:
@@ -178,7 +185,7 @@ def batch_approve(*, batch: DisbursementBatch, user, comment: str = "") -> Disbu
     require_permission(user, "approve_disbursement", "审批批次")
     batch = _locked(batch, lock_project=True)
     if batch.status != DisbursementStatus.SUBMITTED:
-        raise DisbursementError(f"批次状态为「{batch.get_status_display()}」,不能审批。")
+        raise DisbursementError(_not_now(batch, DisbursementStatus.APPROVED, "不能审批。"))
     check_project_open(batch.project)
     if sign_off(batch, user, comment):
         items = _items(batch)
@@ -189,19 +196,23 @@ def batch_approve(*, batch: DisbursementBatch, user, comment: str = "") -> Disbu
 
 
 @transaction.atomic
-def batch_pay(*, batch: DisbursementBatch, user) -> DisbursementBatch:
-    """支付批次: one ledger transaction per beneficiary, all in one database transaction — all or none."""
+def batch_pay(*, batch: DisbursementBatch, user, paid_on: date | None = None) -> DisbursementBatch:
+    """支付批次: one ledger transaction per beneficiary, all in one database transaction — all or none. The real
+    payment date and the yearly caps for its year are checked as for a single payment (``disbursement_pay``)."""
     require_permission(user, "pay_disbursement", "支付批次")
     batch = _locked(batch, lock_project=True)
     if batch.status != DisbursementStatus.APPROVED:
-        raise DisbursementError(f"批次状态为「{batch.get_status_display()}」,审批通过后才能支付。")
+        raise DisbursementError(_not_now(batch, DisbursementStatus.PAID, "审批通过后才能支付。"))
+    day = payment_day(paid_on, approved_at=batch.approved_at)
     items = _items(batch)
     total = sum((i.amount for i in items), Decimal("0"))
     check_fund(batch.project, total, already_committed=total)
-    pay_items(items, user=user)
+    check_caps(items, paid_on=day)
+    pay_items(items, user=user, paid_on=day)
     batch.set_status(DisbursementStatus.PAID)
     batch.paid_by = user
     batch.paid_at = items[0].paid_at
+    batch.paid_on = day
     batch.save()
     return batch
 

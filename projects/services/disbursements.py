@@ -37,6 +37,8 @@ from .rules import (
     check_caps,
     check_fund,
     check_project_open,
+    effective_moment,
+    payment_day,
     require_permission,
     required_approvals,
     sign_off,
@@ -201,32 +203,41 @@ def disbursement_approve(*, disbursement: Disbursement, user, comment: str = "")
 
 
 @transaction.atomic
-def disbursement_pay(*, disbursement: Disbursement, user) -> Disbursement:
-    """支付: posts the fund's expense (bank, cash, or goods out of 库存物资) and marks it paid, together."""
+def disbursement_pay(*, disbursement: Disbursement, user, paid_on: date | None = None) -> Disbursement:
+    """支付: posts the fund's expense (bank, cash, or goods out of 库存物资) and marks it paid, together.
+
+    ``paid_on`` is the day the money moved (default today; never in the future, never before the approval). The
+    yearly cap is checked again for that day's year under the project lock, and the ledger transaction carries that
+    day as its effective date (``occurred_at``)."""
     require_permission(user, "pay_disbursement", "支付拨付")
     disbursement = _locked(disbursement, lock_project=True)
     _move(disbursement, DisbursementStatus.PAID)
+    day = payment_day(paid_on, approved_at=disbursement.approved_at)
     check_fund(disbursement.project, disbursement.amount, already_committed=disbursement.amount)
-    pay_items([disbursement], user=user)
+    check_caps([disbursement], paid_on=day)
+    pay_items([disbursement], user=user, paid_on=day)
     return disbursement
 
 
-def pay_items(items: list[Disbursement], *, user) -> None:
-    """Post one ledger transaction per item, all or none, and mark them paid (callers hold the locks)."""
+def pay_items(items: list[Disbursement], *, user, paid_on: date) -> None:
+    """Post one ledger transaction per item, all or none, effective on ``paid_on``, and mark them paid (callers
+    hold the locks and have checked the date and the caps)."""
     now = timezone.now()
+    at = effective_moment(paid_on)
     postings.accounts_ensure(items[0].project)
-    posted = transactions_post_bulk([postings.disbursement_posting(d, at=now) for d in items])
+    posted = transactions_post_bulk([postings.disbursement_posting(d, at=at) for d in items])
     for item, txn in zip(items, posted, strict=True):
         item.status = DisbursementStatus.PAID
         item.transaction = txn
         item.paid_by = user
         item.paid_at = now
+        item.paid_on = paid_on
     Disbursement.objects.bulk_update(items, ["transaction"], batch_size=1000)  # first: a paid row needs its transaction
     # What every item shares, in one UPDATE per thousand rows (only the transaction differs per row).
     pks = [i.pk for i in items]
     for start in range(0, len(pks), 1000):
         Disbursement.objects.filter(pk__in=pks[start : start + 1000]).update(
-            status=DisbursementStatus.PAID, paid_by=user, paid_at=now
+            status=DisbursementStatus.PAID, paid_by=user, paid_at=now, paid_on=paid_on
         )
 
 

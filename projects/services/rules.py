@@ -6,7 +6,9 @@
 - A restricted fund never goes below zero: available (raised − paid − approved but unpaid) must cover an approval
   and a payment, checked under the project's row lock so that two racing approvals cannot both pass.
 - Per-beneficiary yearly caps per project (``Enrolment.yearly_cap``), counting everything submitted, approved or
-  paid in the same calendar year.
+  paid in the same calendar year — the year of the real payment date (``paid_on``), checked at submission and
+  approval against the expected date and again at payment, under the project lock, against the real one.
+- A payment's date is the day the money moves: recorded by 支付, never in the future (``payment_day``).
 - A closed project takes no new disbursements.
 """
 
@@ -14,13 +16,24 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import date, datetime, time
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Sum
+from django.db.models import Case, DateField, F, Sum, Value, When
+from django.db.models.functions import ExtractYear, Greatest
+from django.utils import timezone
 
-from projects.models import LIVE_STATUSES, Approval, Disbursement, DisbursementBatch, Project, Status
+from projects.models import (
+    LIVE_STATUSES,
+    Approval,
+    Disbursement,
+    DisbursementBatch,
+    DisbursementStatus,
+    Project,
+    Status,
+)
 from projects.selectors import fund_available
 
 
@@ -87,31 +100,74 @@ def check_fund(project: Project, amount: Decimal, *, already_committed: Decimal 
         )
 
 
-def check_caps(items: list[Disbursement]) -> None:
+def payment_day(paid_on: date | None, *, approved_at) -> date:
+    """The day the money moves (实际支付日期): today unless finance records an earlier transfer; never in the future,
+    never before the approval that allowed it. The cap, the ledger's effective date and the 公示 all use it."""
+    today = timezone.localdate()
+    day = today if paid_on is None else paid_on
+    if day > today:
+        raise DisbursementError(
+            f"实际支付日期 {day} 晚于今天({today}):支付日期是款项实际付出的日期,不能预填将来的日期。"
+        )
+    if approved_at is not None and day < timezone.localdate(approved_at):
+        raise DisbursementError(f"实际支付日期 {day} 早于审批通过的日期 {timezone.localdate(approved_at)}。")
+    return day
+
+
+def effective_moment(day: date) -> datetime:
+    """The ledger's ``occurred_at`` for money that moved on ``day``: now when that is today, else the last second of
+    that calendar day in the charity's time zone (after the approval, before anything recorded later)."""
+    now = timezone.now()
+    if day == timezone.localdate(now):
+        return now
+    return timezone.make_aware(datetime.combine(day, time(23, 59, 59)))
+
+
+def expected_payment_day(planned: date) -> date:
+    """Before payment, the best estimate of the real date: the plan, but never earlier than today."""
+    return max(planned, timezone.localdate())
+
+
+def check_caps(items: list[Disbursement], *, paid_on: date | None = None) -> None:
     """Each beneficiary's live disbursements in this project and year, these included, stay within the cap.
-    Call before the items change status: those already live are counted once, not twice. One grouped query."""
+
+    The year is that of the real payment date: ``paid_on`` when the items are being paid, otherwise (submission,
+    approval) their expected date (``expected_payment_day``). Other live rows count in the year they were paid, or,
+    unpaid, in their expected year, so a planned date in a later year cannot step around the cap: the plan is not
+    the payment. One grouped query; call under the project's row lock to hold against a racing payment."""
     capped = [d for d in items if d.enrolment_id and d.enrolment.yearly_cap is not None]
     if not capped:
         return
+    today = timezone.localdate()
+
+    def year(d: Disbursement) -> int:
+        return (paid_on or expected_payment_day(d.disbursed_on)).year
+
     totals: dict[tuple[int, int, int], Decimal] = defaultdict(Decimal)
     for d in capped:
-        if d.status not in LIVE_STATUSES:
-            totals[(d.project_id, d.beneficiary_id, d.disbursed_on.year)] += d.amount
+        totals[(d.project_id, d.beneficiary_id, year(d))] += d.amount
+    effective = Case(
+        When(status=DisbursementStatus.PAID, then=F("paid_on")),
+        default=Greatest(F("disbursed_on"), Value(today, output_field=DateField())),
+        output_field=DateField(),
+    )
     for row in (
         Disbursement.objects.filter(
             project_id__in={d.project_id for d in capped},
             beneficiary_id__in={d.beneficiary_id for d in capped},
-            disbursed_on__year__in={d.disbursed_on.year for d in capped},
             status__in=LIVE_STATUSES,
         )
-        .values("project_id", "beneficiary_id", "disbursed_on__year")
+        .exclude(pk__in=[d.pk for d in items])
+        .annotate(year=ExtractYear(effective))
+        .filter(year__in={year(d) for d in capped})
+        .values("project_id", "beneficiary_id", "year")
         .annotate(total=Sum("amount"))
     ):
-        totals[(row["project_id"], row["beneficiary_id"], row["disbursed_on__year"])] += row["total"]
+        totals[(row["project_id"], row["beneficiary_id"], row["year"])] += row["total"]
     for d in capped:
-        total = totals[(d.project_id, d.beneficiary_id, d.disbursed_on.year)]
+        total = totals[(d.project_id, d.beneficiary_id, year(d))]
         if total > d.enrolment.yearly_cap:
             raise DisbursementError(
-                f"受助人 {d.beneficiary.masked_name} 在本项目 {d.disbursed_on.year} 年累计 {yuan(total)},"
-                f"超过年度上限 {yuan(d.enrolment.yearly_cap)}。"
+                f"受助人 {d.beneficiary.masked_name} 在本项目 {year(d)} 年累计 {yuan(total)}"
+                f"(按实际支付日期所在年度计),超过年度上限 {yuan(d.enrolment.yearly_cap)}。"
             )
