@@ -64,6 +64,12 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "donations.view_donor",
         "donations.view_monthlyplan",
         "donations.view_webhookevent",
+        "donations.moderate_donor_name",  # 署名审核: approve or hide a donor's public name on the wall
+        "donations.erase_donor_name",  # and erase it when the donor asks (个人信息保护法); logged
+        "donations.add_heldword",
+        "donations.change_heldword",
+        "donations.delete_heldword",
+        "donations.view_heldword",
         "ledger.view_transaction",  # the books they keep: the ledger export (导出数据 · 账本)
     ],
     "审计": [*ADMIN, "projects.reveal_beneficiary", "projects.view_audit_checks"],  # + every view_* (below)

@@ -4,6 +4,7 @@ audit log, render. What may change is decided by the services; what a user may d
 - ``add_donation``: 登记线下捐赠 (``donation_record_offline``).
 - ``change_donation``: 登记公益事业捐赠票据 (``donation_record_official_receipt``) and 冲正 (``donation_reverse``).
 - ``view_donation``: list and inspect.
+- ``moderate_donor_name`` / ``erase_donor_name``: 署名审核 — approve, hide or erase a public name (``admin_names``).
 - Nobody, not even a superuser, deletes a gift: a mistake is undone by a reversal with a reason.
 """
 
@@ -27,6 +28,7 @@ from wagtail.admin.widgets.button import Button
 from wagtail.log_actions import log
 
 from donations.admin_forms import ReversalForm
+from donations.admin_names import name_action_buttons
 from donations.models import Donation, DonationStatus
 from donations.models.donations import OFFLINE_CHANNELS
 from donations.selectors import gift_figures, gift_figures_many
@@ -54,6 +56,7 @@ class DonationIndexView(IndexView):
     """The list: the title opens the gift's record; money columns are read from the ledger for the page."""
 
     reverse_url_name = None
+    name_url_name = None
     add_item_label = "登记线下捐赠"
 
     def get_base_queryset(self):
@@ -81,7 +84,7 @@ class DonationIndexView(IndexView):
             if is_reversible(instance):
                 reverse_url = reverse(self.reverse_url_name, args=(quote(instance.pk),))
                 buttons.append(Button("冲正", url=reverse_url, icon_name="rotate", priority=30))
-        return buttons
+        return [*buttons, *name_action_buttons(instance, self.request.user, self.name_url_name)]
 
 
 class OfflineGiftCreateView(ServiceCreateMixin, CreateView):
@@ -158,9 +161,11 @@ class DonationInspectView(ReadableInspectView):
     """A gift's record. Money figures come from the ledger (入账、退款、净额), not from the gift row."""
 
     reverse_url_name = None
+    name_url_name = None
     labels = {
         "fund_name": "捐赠项目",
-        "public_name": "公开署名(实际显示)",
+        "public_name": "公开署名(捐赠人所选)",
+        "wall_name": "捐赠墙显示",
         "ledger_received": "账本入账金额(元)",
         "ledger_refunded": "账本退款金额(元)",
         "ledger_kept": "账本净额(元)",
@@ -196,7 +201,7 @@ class DonationInspectView(ReadableInspectView):
             if is_reversible(self.object):
                 buttons.append(Button("冲正", url=reverse(self.reverse_url_name, args=(pk,)), icon_name="rotate",
                                       priority=20))
-        return buttons
+        return [*buttons, *name_action_buttons(self.object, self.request.user, self.name_url_name)]
 
 
 class DonationReverseView(PermissionCheckedMixin, WagtailAdminTemplateMixin, BaseObjectMixin, FormView):

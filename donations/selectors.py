@@ -26,6 +26,7 @@ from projects.selectors.disbursements import TracedDisbursement, fund_spending_b
 
 from .models import Donation, DonationRefund
 from .models.donations import RECEIVED_STATUSES
+from .models.names import NAME_SHOWN_STATES
 
 ZERO = Decimal("0.00")
 
@@ -101,6 +102,17 @@ def donor_wall(project: Project | None, *, limit: int = 20) -> list[WallEntry]:
         for g in gifts
         if g.pk in figures
     ]
+
+
+def donor_names_withheld(leaf_indexes: Iterable[int]) -> set[int]:
+    """The leaves, among these, of gifts whose name the wall does not show (held, hidden or erased). A record
+    written before commitments holds the name in clear and cannot change; the public ledger page shows 爱心人士
+    there instead (the open data still carries the record's exact bytes)."""
+    return set(
+        Donation.objects.filter(transaction_id__in=list(leaf_indexes))
+        .exclude(name_review__in=NAME_SHOWN_STATES)
+        .values_list("transaction_id", flat=True)
+    )
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,12 @@ import django_filters
 from django.urls import path
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import BooleanColumn, Column
-from wagtail.admin.viewsets.model import ModelViewSetGroup
+from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.admin.widgets import BooleanRadioSelect
 
-from donations import admin_views
+from donations import admin_names, admin_views
 from donations.admin_forms import OfficialReceiptForm, OfflineGiftForm
-from donations.models import Donation, Donor, MonthlyPlan, WebhookEvent
+from donations.models import Donation, Donor, HeldWord, MonthlyPlan, WebhookEvent
 from projects.admin.common import NoDeleteViewSet, ReadOnlyViewSet
 
 
@@ -47,7 +47,7 @@ class DonationFilterSet(WagtailFilterSet):
 
     class Meta:
         model = Donation
-        fields = ["channel", "status", "project", "is_sandbox"]
+        fields = ["channel", "status", "name_review", "project", "is_sandbox"]
 
     def filter_disputed(self, queryset, name, value):
         return queryset.filter(disputed_at__isnull=not value)
@@ -69,6 +69,7 @@ class DonationViewSet(NoDeleteViewSet):
         "status",
         Column("fund_name", label="捐赠项目"),
         Column("public_name", label="公开署名"),
+        Column("name_review", label="署名审核", accessor="get_name_review_display"),
         Column("ledger_received", label="账本入账(元)", accessor=_figure("received")),
         Column("ledger_kept", label="账本净额(元)", accessor=_figure("kept")),
         "received_at",
@@ -94,6 +95,9 @@ class DonationViewSet(NoDeleteViewSet):
         "display_name",
         "is_anonymous",
         "public_name",
+        "name_review",
+        "wall_name",
+        "name_committed",
         "plan",
         "requested_amount",
         "ledger_received",
@@ -125,7 +129,9 @@ class DonationViewSet(NoDeleteViewSet):
     ]
 
     def get_common_view_kwargs(self, **kwargs):
-        return super().get_common_view_kwargs(reverse_url_name=self.get_url_name("reverse"), **kwargs)
+        return super().get_common_view_kwargs(
+            reverse_url_name=self.get_url_name("reverse"), name_url_name=self.get_url_name("name"), **kwargs
+        )
 
     def get_form_class(self, for_update=False):
         return OfficialReceiptForm if for_update else OfflineGiftForm
@@ -137,8 +143,16 @@ class DonationViewSet(NoDeleteViewSet):
     def reverse_view(self):
         return self.construct_view(admin_views.DonationReverseView)
 
+    @property
+    def name_view(self):
+        return self.construct_view(admin_names.DonorNameActionView, inspect_url_name=self.get_url_name("inspect"))
+
     def get_urlpatterns(self):
-        return [*super().get_urlpatterns(), path("reverse/<int:pk>/", self.reverse_view, name="reverse")]
+        return [
+            *super().get_urlpatterns(),
+            path("reverse/<int:pk>/", self.reverse_view, name="reverse"),
+            path("name/<int:pk>/<str:action>/", self.name_view, name="name"),
+        ]
 
 
 class DonorViewSet(NoDeleteViewSet):
@@ -184,6 +198,21 @@ class WebhookEventViewSet(ReadOnlyViewSet):
     search_backend_name = None
 
 
+class HeldWordViewSet(ModelViewSet):
+    """署名敏感词: a donor's public name containing one waits for review before it goes on the wall."""
+
+    model = HeldWord
+    icon = "warning"
+    menu_label = "署名敏感词"
+    add_view_class = admin_names.HeldWordCreateView
+    edit_view_class = admin_names.HeldWordEditView
+    copy_view_enabled = False
+    form_fields = ["word"]
+    list_display = ["word", "created_at"]
+    search_fields = ["word"]
+    search_backend_name = None  # a word may be deleted: names it held stay held until staff decide
+
+
 class DonationAdminGroup(ModelViewSetGroup):
     menu_label = "捐赠管理"
     menu_icon = "clipboard-list"
@@ -193,4 +222,5 @@ class DonationAdminGroup(ModelViewSetGroup):
         DonorViewSet("donors"),
         MonthlyPlanViewSet("monthly-plans"),
         WebhookEventViewSet("payment-events"),
+        HeldWordViewSet("held-words"),
     )

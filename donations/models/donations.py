@@ -217,11 +217,11 @@ class Donation(models.Model):
 
     @property
     def wall_name(self) -> str:
-        """The name the donor wall shows: 匿名, the public name once it passed review, otherwise 爱心人士."""
-        name = self.public_name
-        if name == "匿名" or self.name_review in NAME_SHOWN_STATES:
-            return name
-        return WITHHELD_NAME
+        """The name the donor wall shows: 匿名, the public name once it passed review, otherwise (held, hidden or
+        erased) 爱心人士."""
+        if self.is_anonymous:
+            return "匿名"
+        return self.public_name if self.name_review in NAME_SHOWN_STATES else WITHHELD_NAME
 
     def set_name_review(self, target: str) -> None:
         """The one way a name's review state changes; raises ``IllegalTransitionError`` on any other move."""

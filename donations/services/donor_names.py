@@ -43,7 +43,8 @@ def name_commit(donation: Donation, words: list[str]) -> str:
     name = donation.public_name
     salt, commitment = commitment_new(name)
     donation.name_committed, donation.name_salt = name, salt
-    donation.name_review = NameReview.HELD if name_hold_reason(name, words) else NameReview.SHOWN
+    if donation.name_review != NameReview.ERASED:  # erased while pending: it stays off the wall
+        donation.name_review = NameReview.HELD if name_hold_reason(name, words) else NameReview.SHOWN
     return commitment
 
 
@@ -95,7 +96,7 @@ def _review(donation: Donation, user, target: str, permission: str, action: str)
     with transaction.atomic():
         donation = _checked(donation, user, target, permission)
         donation.save(update_fields=["name_review", "updated_at"])
-        log(donation, action, user=user, data={"name": donation.public_name})
+        log(donation, action, user=user)  # not the name: the log outlives an erasure
     return donation
 
 
