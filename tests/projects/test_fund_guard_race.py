@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from donations.services import donation_reverse
 from ledger.selectors import fund_figures
@@ -157,3 +158,27 @@ def test_a_batch_approval_racing_a_single_approval(project, officer, approver, a
     batch.refresh_from_db()
     single.refresh_from_db()
     assert (batch.status == S.APPROVED) != (single.status == S.APPROVED)
+
+
+def test_two_payments_that_together_exceed_a_yearly_cap(officer, approver, finance, finance2):
+    """Two ¥11,000 grants to one person planned for different years, paid at once by two finance officers: both are
+    paid this year, so the project lock lets exactly one through against a ¥12,000 cap."""
+    today = timezone.localdate()
+    project = ProjectFactory(code="RACE-CAP", name="年度上限竞态")
+    give(project, "50000.00", finance_user=finance)
+    beneficiary = person(7)
+    enrol(beneficiary, project, amount="11000.00", start=today.replace(month=1, day=1), cap="12000.00", user=officer)
+    plans = [today, today.replace(year=today.year + 1, day=min(today.day, 28))]
+    first, second = (
+        approved(project, beneficiary, "11000.00", officer=officer, approver=approver, on=on) for on in plans
+    )
+
+    outcomes = race(
+        lambda: disbursement_pay(disbursement=first, user=finance),
+        lambda: disbursement_pay(disbursement=second, user=finance2),
+    )
+
+    assert outcomes.count("ok") == 1, outcomes
+    assert "年度上限" in next(o for o in outcomes if o != "ok")
+    assert Disbursement.objects.filter(status=S.PAID, paid_on=today).count() == 1
+    assert disbursement_transactions().count() == 1
