@@ -1,12 +1,16 @@
 """Staff groups with least privilege (最小权限), created or brought up to date after every ``migrate``.
 
-| group | does | never |
-|---|---|---|
-| 项目官员 | registers beneficiaries and enrolments, drafts and submits disbursements and batches | approves, pays |
-| 审核人 | approves or returns what others submitted; reads the 民生监察 report | drafts, pays, records gifts |
-| 财务 | pays approved ones (reveals the bank account, logged), reverses paid ones, records gifts | approves |
-| 审计 | reads everything, reveals a beneficiary's full data (logged) | changes anything |
-| 编辑 | edits and publishes pages, images and documents | sees beneficiaries, disbursements or donors |
+| group | does | reveals in full (logged) | never |
+|---|---|---|---|
+| 项目官员 | registers beneficiaries, enrolments; drafts, submits disbursements, batches | all four | approves, pays |
+| 审核人 | approves or returns what others submitted; reads the 民生监察 report | nothing | drafts, pays |
+| 财务 | pays approved ones, reverses paid ones, records gifts | the bank account only | approves |
+| 审计 | reads everything | all four | changes anything |
+| 编辑 | edits and publishes pages, images and documents | nothing | sees beneficiaries, disbursements or donors |
+
+"Reveals" is one permission per field (``projects.sensitive.REVEAL_SCOPES``: ID number, phones, bank account,
+address): the officer who registered the person and the auditor who checks the registry need all four; finance
+needs only where the money goes. 审核人 records no gifts either.
 
 A group's permissions are reset to exactly this list each time, so a permission granted by hand to a group is
 taken back at the next deploy: give it to a person or change this table.
@@ -28,6 +32,12 @@ READ_PROJECTS = [
     "projects.view_disbursementbatch",
     "projects.view_approval",
 ]
+REVEAL_ALL = [
+    "projects.reveal_beneficiary_id_number",
+    "projects.reveal_beneficiary_phone",  # the person's and the guardian's
+    "projects.reveal_beneficiary_bank_account",
+    "projects.reveal_beneficiary_address",  # the village (村/社区)
+]
 
 GROUP_PERMISSIONS: dict[str, list[str]] = {
     "项目官员": [
@@ -35,7 +45,7 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         *READ_PROJECTS,
         "projects.add_beneficiary",
         "projects.change_beneficiary",
-        "projects.reveal_beneficiary",
+        *REVEAL_ALL,
         "projects.add_publicationconsent",
         "projects.change_publicationconsent",
         "projects.add_enrolment",
@@ -55,7 +65,7 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         *READ_PROJECTS,
         "projects.pay_disbursement",
         "projects.reverse_disbursement",
-        "projects.reveal_beneficiary",  # the bank account to pay into; every reveal is logged
+        "projects.reveal_beneficiary_bank_account",  # the account to pay into, nothing else; every reveal is logged
         "donations.add_donation",
         "donations.change_donation",
         "donations.view_donation",
@@ -72,7 +82,7 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "donations.view_heldword",
         "ledger.view_transaction",  # the books they keep: the ledger export (导出数据 · 账本)
     ],
-    "审计": [*ADMIN, "projects.reveal_beneficiary", "projects.view_audit_checks"],  # + every view_* (below)
+    "审计": [*ADMIN, *REVEAL_ALL, "projects.view_audit_checks"],  # + every view_* (below)
     "编辑": [
         *ADMIN,
         "wagtailimages.add_image",

@@ -7,6 +7,9 @@ Rules:
   equal values have equal hashes, so duplicates are refused by a unique index and staff can search by a full
   value, but nobody holding only the database can test guesses against it without the key.
 - Staff see masks (3701**********123X, 138****1234, ****5678); the full value needs a permission and is logged.
+- The permission is per field (``REVEAL_SCOPES``): 身份证号, 电话 (the person's and the guardian's), 银行账号 and
+  详细住址 (the village, which is stored plain but never shown without it). One rule for the admin page, the
+  reveal service and the exports: ``may_reveal(user, field)``.
 """
 
 from __future__ import annotations
@@ -26,6 +29,42 @@ ID_CHECK_CHARS = "10X98765432"
 ID_PATTERN = re.compile(r"^\d{17}[\dX]$")
 MOBILE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
 BANK_ACCOUNT_PATTERN = re.compile(r"^\d{8,30}$")
+
+# What one reveal permission (``projects.reveal_beneficiary_<scope>``) lets a user see in full, with the label
+# staff read. charity.groups grants them per group (财务: the bank account only).
+REVEAL_SCOPES = {
+    "id_number": "身份证号",
+    "phone": "联系电话",
+    "bank_account": "银行账号",
+    "address": "详细住址",
+}
+# Each revealable field of a beneficiary → the scope whose permission reveals it.
+FIELD_SCOPES = {
+    "id_number": "id_number",
+    "phone": "phone",
+    "guardian_phone": "phone",
+    "bank_account": "bank_account",
+    "village": "address",
+}
+
+
+def reveal_permission(scope: str) -> str:
+    """``projects.reveal_beneficiary_<scope>``, declared on ``Beneficiary.Meta.permissions``."""
+    if scope not in REVEAL_SCOPES:
+        raise ValueError(scope)
+    return f"projects.reveal_beneficiary_{scope}"
+
+
+def reveal_scopes(user) -> frozenset[str]:
+    """The scopes this user may reveal (none for ``None``, as a management command passes)."""
+    if user is None:
+        return frozenset()
+    return frozenset(scope for scope in REVEAL_SCOPES if user.has_perm(reveal_permission(scope)))
+
+
+def may_reveal(user, field: str) -> bool:
+    """Whether ``user`` may see ``field`` (a key of ``FIELD_SCOPES``) of a beneficiary in full."""
+    return user is not None and user.has_perm(reveal_permission(FIELD_SCOPES[field]))
 
 
 def _derived(secret: str, purpose: str) -> bytes:

@@ -4,17 +4,23 @@ Each export is a django-import-export resource with Chinese column headers (``bu
 written by ``bulk.exports.writers`` (streamed CSV, write-only XLSX) with every text cell neutralised against
 formula injection (``bulk.safety``). ``EXPORTS`` says who may download which:
 
-| kind | file | permission | beneficiaries revealed with |
+| kind | file | permission | fields that can be revealed (each by its own permission, logged) |
 |---|---|---|---|
 | donations | 捐赠 | ``donations.view_donation`` | — |
-| disbursements | 拨付 | ``projects.view_disbursement`` | ``projects.reveal_beneficiary`` (logged) |
-| beneficiaries | 受助人 | ``projects.view_beneficiary`` | ``projects.reveal_beneficiary`` (logged) |
+| disbursements | 拨付 | ``projects.view_disbursement`` | ID number |
+| beneficiaries | 受助人 | ``projects.view_beneficiary`` | ID number, phones (own, guardian's), bank account, village |
 | ledger | 账本 | ``ledger.view_transaction`` | — |
+
+A download by GET is always masked: a link or an image on another site can make a browser send a GET. Revealing
+takes a POST with the CSRF token and a stated reason (``bulk.export_views``), and reveals only the fields the user
+may reveal (``projects.services.beneficiary_revealable``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from projects.services import beneficiary_revealable
 
 from .base import ExportFilters, ExportResource
 from .beneficiaries import BeneficiaryExportResource
@@ -22,7 +28,6 @@ from .disbursements import DisbursementExportResource
 from .donations import DonationExportResource
 from .ledger import LedgerExportResource
 
-REVEAL_PERMISSION = "projects.reveal_beneficiary"
 FORMATS = ("csv", "xlsx")
 
 
@@ -35,15 +40,22 @@ class ExportKind:
     resource_class: type[ExportResource]
     date_label: str
     by_project: bool  # offers the project (fund) filter
-    revealable: bool = False  # shows beneficiaries: full values for users with REVEAL_PERMISSION
 
-    def resource(self, user=None) -> ExportResource:
-        """The resource for this user: revealing only when the export shows people and the user may reveal
-        (``None``, as the management command passes, always masks)."""
-        return self.resource_class(reveal=self.reveals_for(user))
+    @property
+    def revealable(self) -> frozenset[str]:
+        """The beneficiary fields this export can show in full (empty: it shows no one's personal data)."""
+        return self.resource_class.revealable_fields()
 
-    def reveals_for(self, user) -> bool:
-        return self.revealable and user is not None and user.has_perm(REVEAL_PERMISSION)
+    def resource(self, *, user=None, reveal: frozenset[str] = frozenset()) -> ExportResource:
+        """The resource, masked unless ``reveal`` names fields — and then only those ``user`` may reveal (no user,
+        as the management command has, reveals nothing)."""
+        return self.resource_class(reveal=frozenset(reveal) & self.reveals_for(user))
+
+    def reveals_for(self, user) -> frozenset[str]:
+        """The fields of this export ``user`` may reveal (财务: the bank account, so nothing of 拨付)."""
+        if user is None or not self.revealable:
+            return frozenset()
+        return self.revealable & beneficiary_revealable(user)
 
     def allowed(self, user) -> bool:
         return user.has_perm(self.permission)
@@ -69,17 +81,16 @@ EXPORTS: dict[str, ExportKind] = {
             DisbursementExportResource,
             "支付日期",
             by_project=True,
-            revealable=True,
         ),
         ExportKind(
             "beneficiaries",
             "受助人",
-            "受助人登记信息。身份证号、电话、银行账号默认脱敏;有查看完整信息权限者导出完整信息,并记入操作日志。",
+            "受助人登记信息。身份证号、电话、银行账号默认脱敏,不含村(社区)和备注;导出完整信息须说明原因,"
+            "只含本人有权查看的项目,并记入操作日志。",
             "projects.view_beneficiary",
             BeneficiaryExportResource,
             "登记日期",
             by_project=False,
-            revealable=True,
         ),
         ExportKind(
             "ledger",
@@ -93,4 +104,4 @@ EXPORTS: dict[str, ExportKind] = {
     )
 }
 
-__all__ = ["EXPORTS", "FORMATS", "REVEAL_PERMISSION", "ExportFilters", "ExportKind", "ExportResource"]
+__all__ = ["EXPORTS", "FORMATS", "ExportFilters", "ExportKind", "ExportResource"]

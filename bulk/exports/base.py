@@ -124,22 +124,38 @@ class IntegerWidget(widgets.Widget):
 class ExportResource(resources.Resource):
     """A django-import-export resource used for export only, one object per row.
 
-    Subclasses set ``title`` (the file name's stem, e.g. 捐赠) and implement ``get_export_queryset``; columns that
-    only a user with ``projects.reveal_beneficiary`` may see are listed in ``reveal_only`` and dropped otherwise.
+    Subclasses set ``title`` (the file name's stem, e.g. 捐赠) and implement ``get_export_queryset``.
+
+    ``reveal`` is the set of beneficiary fields (``projects.services.REVEALABLE``: id_number, phone, guardian_phone,
+    bank_account, village) this export shows in full; the view passes only what the user may reveal and chose to,
+    and every other field stays masked. ``sensitive_columns`` maps a column to the field it shows: masked unless
+    revealed, or — ``hidden_columns``, which have no mask (the village) — left out. ``reveal_only`` columns (names
+    in full, internal notes) come only with an export that reveals something, which the view logs.
     ``prepare_chunk`` runs once per chunk of rows, so per-row figures are fetched in a constant number of queries.
     """
 
     title = ""
     reveal_only: frozenset[str] = frozenset()
+    sensitive_columns: dict[str, str] = {}
+    hidden_columns: frozenset[str] = frozenset()
 
-    def __init__(self, *, reveal: bool = False, **kwargs):
+    def __init__(self, *, reveal: frozenset[str] = frozenset(), **kwargs):
         super().__init__(**kwargs)
-        self.reveal = reveal
-        self._fields = [
-            field
-            for field in super().get_export_fields()
-            if reveal or self.get_field_name(field) not in self.reveal_only
-        ]
+        self.revealed = frozenset(reveal) & self.revealable_fields()
+        self.reveal = bool(self.revealed)  # a revealing export: full names, reveal_only columns, an audit entry
+        self._fields = [field for field in super().get_export_fields() if self._shows(self.get_field_name(field))]
+
+    @classmethod
+    def revealable_fields(cls) -> frozenset[str]:
+        """The beneficiary fields this export can show in full (none for gifts and the ledger)."""
+        return frozenset(cls.sensitive_columns.values())
+
+    def _shows(self, column: str) -> bool:
+        if column in self.reveal_only:
+            return self.reveal
+        if column in self.hidden_columns:
+            return self.sensitive_columns[column] in self.revealed
+        return True
 
     def get_export_fields(self, selected_fields=None):
         return self._fields
@@ -173,9 +189,9 @@ class ExportResource(resources.Resource):
     def person_name(self, name: str) -> str:
         return name if self.reveal else mask_name(name)
 
-    def sensitive_value(self, masked: str, encrypted: str) -> str:
-        """The stored mask, or — for a user allowed to reveal — the decrypted value (the export is logged)."""
-        return sensitive.decrypt(encrypted) if self.reveal else masked
+    def sensitive_value(self, field: str, masked: str, encrypted: str) -> str:
+        """The stored mask, or — when this export reveals ``field`` — the decrypted value (the export is logged)."""
+        return sensitive.decrypt(encrypted) if field in self.revealed else masked
 
 
 ZERO = Decimal("0.00")

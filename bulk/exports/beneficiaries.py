@@ -1,9 +1,11 @@
-"""受助人 export (``projects.view_beneficiary``): masked unless the user has ``projects.reveal_beneficiary``.
+"""受助人 export (``projects.view_beneficiary``): masked, except the fields the user may reveal and chose to.
 
 Masked, a row shows what the registry's list shows minus the full name: 张*三, 3701**********123X, 139****0001,
-****0001. Revealed, the name, ID number, phone, bank account, guardian and the guardian's phone are decrypted
-(``projects.sensitive.decrypt``) and the village and internal notes are added; the view then writes one audit-log
-entry naming the export and the row count, never a value (``bulk.exports.audit``).
+****0001, and no village or notes. A revealing export (a POST with a reason, ``bulk.export_views``) decrypts only
+the fields the user's permissions allow (``projects.sensitive.may_reveal``: 财务 the bank account alone; the phone
+permission covers the guardian's phone, the address permission the village) and keeps the rest masked; it shows the
+names in full and adds the internal notes. The view writes one audit-log entry naming the export, the fields, the
+reason and the row count, never a value (``bulk.exports.audit``).
 """
 
 from __future__ import annotations
@@ -18,7 +20,15 @@ from .base import ChoiceLabelWidget, ExportFilters, ExportResource, IntegerWidge
 
 class BeneficiaryExportResource(ExportResource):
     title = "受助人"
-    reveal_only = frozenset({"village", "notes"})
+    reveal_only = frozenset({"notes"})
+    sensitive_columns = {
+        "id_number": "id_number",
+        "phone": "phone",
+        "bank_account": "bank_account",
+        "guardian_phone": "guardian_phone",
+        "village": "village",
+    }
+    hidden_columns = frozenset({"village"})
 
     number = Field(attribute="pk", column_name="编号", widget=IntegerWidget())
     name = Field(column_name="姓名")
@@ -46,16 +56,17 @@ class BeneficiaryExportResource(ExportResource):
         return self.person_name(beneficiary.name)
 
     def dehydrate_id_number(self, beneficiary: Beneficiary) -> str:
-        return self.sensitive_value(beneficiary.id_number_masked, beneficiary.id_number_encrypted)
+        return self.sensitive_value("id_number", beneficiary.id_number_masked, beneficiary.id_number_encrypted)
 
     def dehydrate_phone(self, beneficiary: Beneficiary) -> str:
-        return self.sensitive_value(beneficiary.phone_masked, beneficiary.phone_encrypted)
+        return self.sensitive_value("phone", beneficiary.phone_masked, beneficiary.phone_encrypted)
 
     def dehydrate_bank_account(self, beneficiary: Beneficiary) -> str:
-        return self.sensitive_value(beneficiary.bank_account_masked, beneficiary.bank_account_encrypted)
+        return self.sensitive_value("bank_account", beneficiary.bank_account_masked, beneficiary.bank_account_encrypted)
 
     def dehydrate_guardian_name(self, beneficiary: Beneficiary) -> str:
         return self.person_name(beneficiary.guardian_name)
 
     def dehydrate_guardian_phone(self, beneficiary: Beneficiary) -> str:
-        return self.sensitive_value(beneficiary.guardian_phone_masked, beneficiary.guardian_phone_encrypted)
+        person = beneficiary
+        return self.sensitive_value("guardian_phone", person.guardian_phone_masked, person.guardian_phone_encrypted)

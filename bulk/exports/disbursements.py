@@ -1,8 +1,9 @@
 """拨付 export (``projects.view_disbursement``): one row per disbursement, whatever its status.
 
-The beneficiary appears masked (张*三, 3701**********123X) unless the user has ``projects.reveal_beneficiary``;
-internal notes only then. 金额 is the amount drafted and approved; 记账金额 is what the ledger's paying leg
-recorded (blank until paid), read in the same query as the row.
+The beneficiary appears masked (张*三, 3701**********123X) unless the export reveals the ID number (a POST with a
+reason by a user with ``projects.reveal_beneficiary_id_number``); the full name and internal notes only then.
+金额 is the amount drafted and approved; 记账金额 is what the ledger's paying leg recorded (blank until paid), read
+in the same query as the row.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from .base import (
 class DisbursementExportResource(ExportResource):
     title = "拨付"
     reveal_only = frozenset({"notes"})
+    sensitive_columns = {"beneficiary_id_number": "id_number"}
 
     number = Field(attribute="pk", column_name="编号", widget=IntegerWidget())
     project_code = Field(attribute="project__code", column_name="项目代码")
@@ -69,4 +71,4 @@ class DisbursementExportResource(ExportResource):
 
     def dehydrate_beneficiary_id_number(self, disbursement: Disbursement) -> str:
         person = disbursement.beneficiary
-        return self.sensitive_value(person.id_number_masked, person.id_number_encrypted)
+        return self.sensitive_value("id_number", person.id_number_masked, person.id_number_encrypted)

@@ -1,8 +1,9 @@
 """The 受助人管理 menu: 受助人 (the private registry), 救助对象登记 (enrolments) and 监察名单 (watch list, read only).
 
-Staff see masked numbers everywhere; a full value is shown one field at a time to users with
-``projects.reveal_beneficiary``, and each reveal is in the record's history. Nothing here deletes: the permission
-policies refuse ``delete`` to everyone, superusers included, and no delete view is routed.
+Staff see masked numbers (and no village) everywhere; a full value is shown one field at a time to users with that
+field's reveal permission (``projects.sensitive.REVEAL_SCOPES``), and each reveal is in the record's history.
+Nothing here deletes: the permission policies refuse ``delete`` to everyone, superusers included, and no delete
+view is routed.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ They stay thin: parse a form, call a service, write the audit log, render. What 
 services; who may do it, by the permission policies:
 
 - ``add_beneficiary`` / ``change_beneficiary``: 登记/修改受助人 (``beneficiary_register`` / ``beneficiary_update``).
-- ``reveal_beneficiary``: 显示完整信息, one field at a time (``beneficiary_reveal`` writes the audit log).
+- ``reveal_beneficiary_<id_number|phone|bank_account|address>``: 显示完整信息, one field at a time, offered only
+  for the fields the user may reveal (``beneficiary_reveal`` checks again and writes the audit log).
 - ``add_publicationconsent`` / ``change_publicationconsent``: 登记/撤回公示授权.
 - ``add_enrolment`` / ``change_enrolment``: 登记救助对象 and 结束登记.
 - Nobody, not even a superuser, deletes a beneficiary or an enrolment: disbursements and the audit trail point at
@@ -46,15 +47,23 @@ from projects.services import (
     REVEALABLE,
     beneficiary_register,
     beneficiary_reveal,
+    beneficiary_revealable,
     beneficiary_update,
     consent_record,
     consent_withdraw,
 )
 
-REVEAL_PERMISSION = "projects.reveal_beneficiary"
 CONSENT_RECORD_ACTION = "projects.consent_record"
 CONSENT_WITHDRAW_ACTION = "projects.consent_withdraw"
-MASKED_FIELDS = {f"{name}_masked": name for name in REVEALABLE}  # id_number_masked → id_number, …
+# The record's shown field → the field 显示完整信息 reveals (the village is shown masked like the numbers).
+MASKED_FIELDS = {
+    "id_number_masked": "id_number",
+    "phone_masked": "phone",
+    "bank_account_masked": "bank_account",
+    "guardian_phone_masked": "guardian_phone",
+    "village": "village",
+}
+HIDDEN_VILLAGE = "已登记(不直接显示)"
 NUMBER_QUERY = re.compile(r"^[\d\s-]{7,}[\dXx]$")
 
 
@@ -141,16 +150,21 @@ class BeneficiaryInspectView(InspectView):
         age = self.object.age_on(timezone.localdate())
         return f"{age} 周岁(未成年)" if age < 18 else f"{age} 周岁"
 
+    def get_village_display_value(self):
+        """The village is an address: revealed (and logged) like the numbers, never printed on the record."""
+        return HIDDEN_VILLAGE if self.object.village else ""
+
     def get_context_for_field(self, field_name):
         context = super().get_context_for_field(field_name)
         name = MASKED_FIELDS.get(field_name)
-        if name and self.can_reveal and getattr(self.object, field_name):
+        if name in self.revealable and getattr(self.object, field_name):
             context["reveal_url"] = reverse(self.reveal_url_name, args=(quote(self.object.pk), name))
         return context
 
     @cached_property
-    def can_reveal(self):
-        return self.request.user.has_perm(REVEAL_PERMISSION)
+    def revealable(self) -> frozenset[str]:
+        """The fields this user may reveal: 财务 the bank account only (``charity.groups``)."""
+        return beneficiary_revealable(self.request.user)
 
     @cached_property
     def header_more_buttons(self):
@@ -182,7 +196,7 @@ class BeneficiaryInspectView(InspectView):
 
 class BeneficiaryRevealView(PermissionCheckedMixin, WagtailAdminTemplateMixin, BaseObjectMixin, TemplateView):
     """显示完整信息 for one field, by POST only (a link prefetch or a crawler never reveals, nor logs). Whether the
-    user may is decided by ``beneficiary_reveal``; a refusal is a plain 403 with no value."""
+    user may see that field is decided by ``beneficiary_reveal``; a refusal is a plain 403 with no value."""
 
     model = Beneficiary
     permission_required = "view"

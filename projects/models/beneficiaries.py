@@ -64,7 +64,13 @@ class Beneficiary(models.Model):
         verbose_name = "受助人"
         verbose_name_plural = "受助人"
         ordering = ["-created_at", "-id"]
-        permissions = [("reveal_beneficiary", "查看受助人完整身份证号、电话和银行账号")]
+        # One per field (projects.sensitive.REVEAL_SCOPES), so 财务 can be given the bank account alone.
+        permissions = [
+            ("reveal_beneficiary_id_number", "查看受助人完整身份证号"),
+            ("reveal_beneficiary_phone", "查看受助人及监护人完整电话"),
+            ("reveal_beneficiary_bank_account", "查看受助人完整银行账号"),
+            ("reveal_beneficiary_address", "查看受助人详细住址(村/社区)"),
+        ]
         constraints = [
             models.CheckConstraint(condition=~Q(id_number_hash=""), name="beneficiary_id_hash_present"),
             models.CheckConstraint(

@@ -5,7 +5,8 @@ Rules:
   unique index refuses a race the Python check misses.
 - ID numbers, phones and bank accounts are stored encrypted with a keyed hash and a mask; nothing else keeps them.
 - A minor needs a guardian on file, and only the guardian can consent to publication.
-- Revealing a full value needs ``projects.reveal_beneficiary`` and leaves an audit-log entry naming the field.
+- Revealing a full value needs that field's permission (``projects.sensitive.may_reveal``: ID number, phones,
+  bank account, address) and leaves an audit-log entry naming the field.
 - An enrolment needs an open project, a positive standard and no overlap with the same person's other enrolment
   in that project.
 """
@@ -37,7 +38,14 @@ from projects.models import (
 from projects.selectors.lookups import in_chunks
 
 REVEAL_ACTION = "projects.beneficiary_reveal"
-REVEALABLE = {"id_number": "身份证号", "phone": "联系电话", "bank_account": "银行账号", "guardian_phone": "监护人电话"}
+REVEALABLE = {
+    "id_number": "身份证号",
+    "phone": "联系电话",
+    "bank_account": "银行账号",
+    "guardian_phone": "监护人电话",
+    "village": "村(社区)",
+}
+ENCRYPTED = frozenset({"id_number", "phone", "bank_account", "guardian_phone"})  # the village is stored plain
 UNCHANGED = None  # a sensitive field left None on update keeps its stored value
 
 
@@ -172,7 +180,7 @@ def beneficiary_update(*, beneficiary: Beneficiary, data: BeneficiaryData) -> Be
 
 
 def _apply(beneficiary: Beneficiary, data: BeneficiaryData) -> None:
-    plain = {f.name for f in fields(data)} - set(REVEALABLE)
+    plain = {f.name for f in fields(data)} - ENCRYPTED
     for name in plain:
         setattr(beneficiary, name, getattr(data, name).strip())
     if data.id_number is not UNCHANGED:
@@ -202,14 +210,21 @@ def _save(beneficiary: Beneficiary) -> Beneficiary:
 
 
 def beneficiary_reveal(*, beneficiary: Beneficiary, field: str, user) -> str:
-    """The full value of one sensitive field, for a user with the permission; the audit log records who and which
-    field (never the value)."""
+    """The full value of one sensitive field, for a user with that field's permission (财务: the bank account only);
+    the audit log records who and which field (never the value)."""
     if field not in REVEALABLE:
         raise ValueError(field)
-    if not user.has_perm("projects.reveal_beneficiary"):
-        raise PermissionDenied("没有查看受助人完整信息的权限。")
+    if not sensitive.may_reveal(user, field):
+        raise PermissionDenied(f"没有查看受助人完整{REVEALABLE[field]}的权限。")
     log(beneficiary, REVEAL_ACTION, user=user, data={"field": field, "label": REVEALABLE[field]})
+    if field not in ENCRYPTED:
+        return getattr(beneficiary, field)
     return sensitive.decrypt(getattr(beneficiary, f"{field}_encrypted"))
+
+
+def beneficiary_revealable(user) -> frozenset[str]:
+    """The fields of ``REVEALABLE`` this user may reveal (by the per-field permissions)."""
+    return frozenset(field for field in REVEALABLE if sensitive.may_reveal(user, field))
 
 
 @transaction.atomic

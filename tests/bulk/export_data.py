@@ -104,3 +104,32 @@ def unsafe_cells(rows: list[list]) -> list:
 def as_dicts(rows: list[list]) -> list[dict]:
     header, *body = rows
     return [dict(zip(header, row, strict=True)) for row in body]
+
+
+# -- downloads through the admin -----------------------------------------------------------------------------------
+
+REASON = "2026年度审计抽查"
+ALL_FIELDS = ["id_number", "phone", "bank_account", "guardian_phone", "village"]
+
+
+def export(client, user, kind, fmt, **params):
+    """The plain download (a GET): masked, whoever asks."""
+    client.force_login(user)
+    return client.get(f"/admin/exports/{kind}.{fmt}", params)
+
+
+def export_full(client, user, kind, fmt, *, reason=REASON, fields=None, **params):
+    """导出完整信息 (a POST): ``fields`` defaults to every field of the export (the 拨付 export has the ID number)."""
+    client.force_login(user)
+    if fields is None:
+        fields = ["id_number"] if kind == "disbursements" else ALL_FIELDS
+    return client.post(f"/admin/exports/{kind}.{fmt}", {**params, "reason": reason, "fields_to_reveal": fields})
+
+
+def reveal_logs():
+    """The audit entries of revealing exports (``bulk.export_reveal``)."""
+    from wagtail.models import ModelLogEntry
+
+    from bulk.exports.audit import EXPORT_REVEAL_ACTION
+
+    return ModelLogEntry.objects.filter(action=EXPORT_REVEAL_ACTION)

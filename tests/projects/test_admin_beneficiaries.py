@@ -1,5 +1,6 @@
 """The 受助人管理 admin: project officers register beneficiaries through the service, everyone sees masked numbers,
-only holders of ``projects.reveal_beneficiary`` see a full value (and each reveal is logged), search matches full
+only holders of a field's reveal permission see its full value (and each reveal is logged; per group:
+``test_reveal_scope``), search matches full
 numbers by keyed hash, 编辑 never gets in, 审计 reads only, and nobody deletes."""
 
 import pytest
@@ -222,7 +223,7 @@ def test_reveal_is_post_only_and_knows_its_fields(officer):
     person = _register(7)
     client = _client(officer)
     assert client.get(f"{LIST}reveal/{person.pk}/id_number/").status_code == 405
-    assert client.post(f"{LIST}reveal/{person.pk}/village/").status_code == 404
+    assert client.post(f"{LIST}reveal/{person.pk}/notes/").status_code == 404
     assert not ModelLogEntry.objects.filter(action=REVEAL_ACTION).exists()
 
 

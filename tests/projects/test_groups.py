@@ -53,11 +53,30 @@ def test_each_group_takes_only_its_own_steps(name, steps):
     assert perms(name) & DISBURSEMENT_STEPS == steps
 
 
+REVEAL_ALL = {
+    "projects.reveal_beneficiary_id_number",
+    "projects.reveal_beneficiary_phone",
+    "projects.reveal_beneficiary_bank_account",
+    "projects.reveal_beneficiary_address",
+}
+
+
 @pytest.mark.parametrize(
-    ("name", "reveals"), [("项目官员", True), ("审核人", False), ("财务", True), ("审计", True), ("编辑", False)]
+    ("name", "reveals"),
+    [
+        ("项目官员", REVEAL_ALL),  # registers the person: needs every field
+        ("审核人", set()),
+        ("财务", {"projects.reveal_beneficiary_bank_account"}),  # the account to pay into, nothing else
+        ("审计", REVEAL_ALL),
+        ("编辑", set()),
+    ],
 )
-def test_who_may_reveal_a_beneficiarys_full_data(name, reveals):
-    assert ("projects.reveal_beneficiary" in perms(name)) is reveals
+def test_each_group_reveals_exactly_the_fields_the_docs_give_it(name, reveals):
+    assert {p for p in perms(name) if ".reveal_" in p} == reveals
+
+
+def test_the_single_reveal_permission_is_gone():
+    assert not Permission.objects.filter(content_type__app_label="projects", codename="reveal_beneficiary").exists()
 
 
 def test_no_group_deletes_anything_of_beneficiaries_disbursements_donations_or_the_ledger():
@@ -75,7 +94,7 @@ def test_the_editor_never_sees_beneficiaries_disbursements_or_donors():
 
 def test_the_auditor_reads_everything_and_changes_nothing():
     auditor = perms("审计")
-    extra = {"wagtailadmin.access_admin", "projects.reveal_beneficiary", "projects.view_audit_checks"}
+    extra = {"wagtailadmin.access_admin", *REVEAL_ALL, "projects.view_audit_checks"}
     assert {p for p in auditor if ".view_" not in p} == extra - {"projects.view_audit_checks"}
     assert "projects.view_audit_checks" in auditor
     assert not {p for p in auditor if any(f".{verb}_" in p for verb in ("add", "change", "delete"))}

@@ -1,8 +1,10 @@
 """python manage.py export_records <kind> <path> [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--project CODE]
 
 The admin's exports for automation and big files: the format follows the extension (.csv or .xlsx), the rows and
-the formula neutralising are the same. Beneficiary data are always masked here: a command has no user to hold
-``projects.reveal_beneficiary`` and no one to name in the audit log, so there is no --reveal.
+the formula neutralising are the same. Beneficiary data are always masked here, as in the admin's GET download: a
+command has no user to hold the per-field reveal permissions (``projects.reveal_beneficiary_<field>``), no one to
+name in the audit log and no reason to record, so there is no --reveal. Full values leave only through the admin's
+导出完整信息 (a POST with a reason).
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ class Command(BaseCommand):
         if fmt not in FORMATS:
             raise CommandError(f"无法识别文件格式 {target.suffix or '(无扩展名)'}:请用 .csv 或 .xlsx。")
         filters = self._filters(export, date_from, date_to, project)
-        resource = export.resource(None)  # masked: see the module docstring
+        resource = export.resource()  # masked: see the module docstring
         queryset = resource.get_export_queryset(filters)
         if fmt == "csv":
             with target.open("w", encoding="utf-8", newline="") as out:
