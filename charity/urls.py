@@ -27,6 +27,7 @@ if settings.DEBUG:
 
 urlpatterns += i18n_patterns(
     path("transparency/", cms_views.transparency, name="transparency"),
+    path("transparency/dictionary/", cms_views.transparency_dictionary, name="transparency-dictionary"),
     path("donations/", include("donations.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=False,

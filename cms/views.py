@@ -11,34 +11,16 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from ledger.labels import DETAILS, detail_rows, dictionary_tables
 from ledger.models import TransactionKind
 from ledger.selectors import account_funds, latest_tree_head, public_entries, transactions_filtered
+from projects.disclosure import medical_fund_codes
 from projects.models import Project
 from projects.selectors import project_funding_many
 
 from .models import query_without_page
 
 PAGE_SIZE = 50
-
-# How the public record's detail keys read on the page. Unknown keys are shown as they are.
-DETAIL_LABELS = {
-    "donor": _("Donor"),
-    "channel": _("Channel"),
-    "beneficiaries": _("Beneficiaries"),
-    "beneficiary": _("Beneficiary"),
-    "region": _("Region"),
-    "category": _("Beneficiary category"),
-    "reason": _("Reason"),
-}
-CHANNEL_LABELS = {
-    "bank": _("Bank transfer"),
-    "cash": _("Cash"),
-    "card": _("Card"),
-    "alipay": _("Alipay"),
-    "wechat_pay": _("WeChat Pay"),
-    "in_kind": _("In kind"),
-}
-HIDDEN_DETAILS = {"fund", "demo"}
 
 
 class LedgerFilterForm(forms.Form):
@@ -77,10 +59,12 @@ def transparency(request):
     funds_by_account = account_funds()
     funds = _fund_rows()
     names = {project.code: project.name for project, _funding in funds}
+    medical = medical_fund_codes()
+    rows = [_entry_row(entry, funds_by_account, names, medical) for entry in public_entries(page_obj.object_list)]
     context = {
         "filter_form": form,
         "page_obj": page_obj,
-        "entries": [_entry_row(entry, funds_by_account, names) for entry in public_entries(page_obj.object_list)],
+        "entries": rows,
         "filter_query": query_without_page(request),
         "funds": funds,
         "tree_head": _tree_head(),
@@ -88,7 +72,13 @@ def transparency(request):
     return render(request, "cms/transparency.html", context)
 
 
-def _entry_row(entry, funds_by_account: dict[str, str], names: dict[str, str]) -> dict:
+def transparency_dictionary(request):
+    """The data dictionary of the open data: what each key and value of a public record means."""
+    context = {"details": list(DETAILS.items()), **dictionary_tables()}
+    return render(request, "cms/transparency_dictionary.html", context)
+
+
+def _entry_row(entry, funds_by_account: dict[str, str], names: dict[str, str], medical: set[str]) -> dict:
     record = entry.record
     return {
         "leaf_index": entry.leaf_index,
@@ -102,20 +92,9 @@ def _entry_row(entry, funds_by_account: dict[str, str], names: dict[str, str]) -
         ],
         "occurred": datetime.strptime(record["occurred_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC),
         "kind_label": TransactionKind(record["kind"]).label,
-        "details": _detail_rows(record["details"]),
-        "is_demo": record["details"].get("demo") is True,
+        "details": detail_rows(record["details"], medical),
         "leaf_hash_b64": base64.b64encode(entry.leaf_hash).decode(),
     }
-
-
-def _detail_rows(details: dict) -> list[tuple[str, object]]:
-    rows = []
-    for key, value in sorted(details.items()):
-        if key in HIDDEN_DETAILS or isinstance(value, dict | list):
-            continue
-        shown = CHANNEL_LABELS.get(value, value) if key == "channel" else value
-        rows.append((DETAIL_LABELS.get(key, key), shown))
-    return rows
 
 
 def _fund_rows() -> list[tuple[Project, object]]:

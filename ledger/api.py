@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 
 from ledger import selectors
 from ledger.exports import csv_rows, jsonl_lines
+from ledger.labels import data_dictionary
 from ledger.models import TreeHead
 from ledger.signing import public_key_bytes
 
@@ -163,3 +164,9 @@ def open_data_jsonl(request):
 def open_data_csv(request):
     """Every leg of every public record, flattened for spreadsheets (UTF-8 with BOM for Excel)."""
     return _stream(csv_rows(), "text/csv; charset=utf-8", "ledger.csv")
+
+
+@require_GET
+def open_data_dictionary(request):
+    """The data dictionary of the open data: every key and value a record can hold, labelled in both languages."""
+    return _json(data_dictionary())

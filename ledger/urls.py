@@ -12,4 +12,5 @@ urlpatterns = [
     path("public-key", api.public_key, name="public-key"),
     path("open-data/ledger.jsonl", api.open_data_jsonl, name="open-data-jsonl"),
     path("open-data/ledger.csv", api.open_data_csv, name="open-data-csv"),
+    path("open-data/dictionary.json", api.open_data_dictionary, name="open-data-dictionary"),
 ]

@@ -3,6 +3,11 @@
 Rule: a masked name, category, region down to 区县/镇街, amount, date, purpose and project — never the ID number,
 phone, address, bank account, diagnosis or a minor's school. The name shows as 张*三 only while a publication
 consent (公示授权) is in force on that day; otherwise as the surname alone, 张*.
+
+Medical aid says less: a category of illness beside a hospital payee and a street-level region points at a sick
+person. A disbursement is medical aid when its project is a medical project (项目类别 医疗救助), its beneficiary is
+重病患者, or it is paid to a hospital; its public record then has the region down to the 区县 only, and no payee.
+Pages apply the same rule to records written before it (``ledger.labels.displayed_details``).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from datetime import date
 from django.db.models import Q
 
 from ledger.privacy import mask_name, pseudonym
-from projects.models import Beneficiary
+from projects.models import Beneficiary, BeneficiaryCategory, Category, Disbursement, Payee, Project
 
 
 def has_consent_on(beneficiary: Beneficiary, day: date) -> bool:
@@ -33,3 +38,21 @@ def public_name(beneficiary: Beneficiary, day: date) -> str:
 def public_tag(beneficiary: Beneficiary) -> str:
     """A keyed pseudonym, the same for every record of one person, so open data can count people, not names."""
     return pseudonym("beneficiary", str(beneficiary.public_id))
+
+
+def is_medical_aid(disbursement: Disbursement) -> bool:
+    return (
+        disbursement.project.category == Category.MEDICAL
+        or disbursement.beneficiary.category == BeneficiaryCategory.SERIOUSLY_ILL
+        or disbursement.payee == Payee.HOSPITAL
+    )
+
+
+def public_region(beneficiary: Beneficiary, *, medical: bool) -> str:
+    """区县 + 镇街, or the 区县 alone for medical aid; the village never leaves the registry."""
+    return beneficiary.district if medical else beneficiary.public_region
+
+
+def medical_fund_codes() -> frozenset[str]:
+    """The funds of medical projects: pages hide the payee and the 镇街 of every record of theirs."""
+    return frozenset(Project.objects.filter(category=Category.MEDICAL).values_list("code", flat=True))

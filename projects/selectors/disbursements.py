@@ -17,9 +17,10 @@ from django.db.models import Count, F, OuterRef, Prefetch, Subquery, Sum, Window
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from ledger.labels import value_label
 from ledger.models import Leg
 from ledger.money import quantize
-from projects.disclosure import public_name
+from projects.disclosure import is_medical_aid, public_name, public_region
 from projects.models import (
     Approval,
     Disbursement,
@@ -40,8 +41,8 @@ class PublicDisbursement:
     project_code: str
     project_name: str
     beneficiary: str  # 张*三 with consent, else 张*
-    category: str
-    region: str  # 区县/镇街 at most
+    category: str  # its label in the reader's language (ledger.labels)
+    region: str  # 区县/镇街 at most; 区县 alone for medical aid
     amount: Decimal
     paid_on: date
     purpose: str
@@ -79,8 +80,8 @@ def _public(d: Disbursement) -> PublicDisbursement:
         project_code=d.project.code,
         project_name=d.project.name,
         beneficiary=public_name(d.beneficiary, d.disbursed_on),
-        category=d.beneficiary.get_category_display(),
-        region=d.beneficiary.public_region,
+        category=value_label("category", d.beneficiary.category),
+        region=public_region(d.beneficiary, medical=is_medical_aid(d)),
         amount=getattr(d, "ledger_amount", None) or d.amount,
         paid_on=paid_on,
         purpose=d.purpose,

@@ -18,7 +18,7 @@ from ledger.chart import BANK, CASH, INVENTORY, expense_code
 from ledger.models import Account, Transaction, TransactionKind
 from ledger.privacy import check_public_details
 from ledger.services import LegSpec, PostingRequest, transaction_reverse
-from projects.disclosure import public_name, public_tag
+from projects.disclosure import is_medical_aid, public_name, public_region, public_tag
 from projects.models import Disbursement, PaymentMethod, Project
 
 from .funds import project_fund_accounts
@@ -35,17 +35,20 @@ def accounts_ensure(project: Project) -> None:
 
 
 def public_record(disbursement: Disbursement) -> dict:
+    """Medical aid (``projects.disclosure.is_medical_aid``) is published with its 区县 only and without its payee."""
     beneficiary = disbursement.beneficiary
+    medical = is_medical_aid(disbursement)
     record = {
         "fund": disbursement.project.code,
         "beneficiary": public_name(beneficiary, disbursement.disbursed_on),
         "tag": public_tag(beneficiary),
         "category": beneficiary.category,
-        "region": beneficiary.public_region,
+        "region": public_region(beneficiary, medical=medical),
         "purpose": disbursement.purpose,
         "method": disbursement.method,
-        "payee": disbursement.payee,
     }
+    if not medical:
+        record["payee"] = disbursement.payee
     check_public_details(record)
     return record
 
