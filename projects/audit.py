@@ -5,8 +5,10 @@ query per row, and returns ``Finding`` rows that name people only by masked name
 bank account (张*三, 3703**********123X, ****5678) with the primary keys of the rows concerned. A finding is a
 question for a person to answer (a guardian may rightly receive for two siblings), not a verdict.
 
-Checks that read payments look at the year of the payment date (``disbursed_on``) when a year is given, else at
-every year; the registry checks (shared bank accounts, the watch list) always look at the whole registry.
+Checks that read payments look at the year of the real payment date (``paid_on``; for a row not yet paid, its
+planned date) when a year is given, else at every year; whether a payment fell inside its enrolment is judged by
+the planned date, which is the period it pays for; the registry checks (shared bank accounts, the watch list)
+always look at the whole registry.
 
 ``watch_list_import`` is the one write here: the watch list (监察名单) stores keyed hashes of ID numbers only.
 """
@@ -85,7 +87,9 @@ def person(beneficiary: Beneficiary) -> str:
 
 
 def _in_year(queryset: QuerySet, year: int | None) -> QuerySet:
-    return queryset if year is None else queryset.filter(disbursed_on__year=year)
+    if year is None:
+        return queryset
+    return queryset.filter(Q(paid_on__year=year) | Q(paid_on__isnull=True, disbursed_on__year=year))
 
 
 def _paid(year: int | None) -> QuerySet:
@@ -97,9 +101,9 @@ def multi_project(year: int | None, today: date) -> list[Finding]:
     projects in one calendar year, totalling strictly more than ``settings.AUDIT_MULTI_PROJECT_YEARLY_TOTAL``."""
     limit = settings.AUDIT_MULTI_PROJECT_YEARLY_TOTAL
     groups = {
-        (row["beneficiary__id_number_hash"], row["disbursed_on__year"]): row["total"]
+        (row["beneficiary__id_number_hash"], row["paid_on__year"]): row["total"]
         for row in _paid(year)
-        .values("beneficiary__id_number_hash", "disbursed_on__year")
+        .values("beneficiary__id_number_hash", "paid_on__year")
         .annotate(projects=Count("project_id", distinct=True), total=Sum("amount"))
         .filter(projects__gte=2, total__gt=limit)
     }
@@ -108,9 +112,9 @@ def multi_project(year: int | None, today: date) -> list[Finding]:
         _paid(year)
         .filter(beneficiary__id_number_hash__in={h for h, _ in groups})
         .select_related("beneficiary", "project")
-        .order_by("beneficiary_id", "disbursed_on", "pk")
+        .order_by("beneficiary_id", "paid_on", "pk")
     ):
-        key = (d.beneficiary.id_number_hash, d.disbursed_on.year)
+        key = (d.beneficiary.id_number_hash, d.paid_on.year)
         if key in groups:
             rows[key].append(d)
     findings = []
@@ -156,7 +160,7 @@ def watch_list(year: int | None, today: date) -> list[Finding]:
     A registry check: every such beneficiary is reported, paid or not."""
     paid = Q(disbursements__status=DisbursementStatus.PAID)
     if year is not None:
-        paid &= Q(disbursements__disbursed_on__year=year)
+        paid &= Q(disbursements__paid_on__year=year)
     labels = WatchListEntry.objects.filter(id_number_hash=OuterRef("id_number_hash")).values("label")[:1]
     listed = list(
         Beneficiary.objects.filter(id_number_hash__in=WatchListEntry.objects.values("id_number_hash"))
@@ -198,7 +202,7 @@ def outside_enrolment(year: int | None, today: date) -> list[Finding]:
         findings.append(
             CHECKS["outside_enrolment"].finding(
                 f"{d.project.name}:{person(d.beneficiary)}的拨付 {yuan(d.amount)}(编号 {d.pk})"
-                f"支付日期 {d.disbursed_on},{when}。",
+                f"计划支付日期 {d.disbursed_on},{when}。",
                 beneficiaries=[d.beneficiary_id],
                 disbursements=[d.pk],
             )
@@ -365,7 +369,8 @@ def audit_run(*, year: int | None = None, today: date | None = None) -> list[Fin
 
 def audit_years() -> list[int]:
     """The years that have disbursements, newest first (for the report's year selector)."""
-    return sorted({d.year for d in Disbursement.objects.dates("disbursed_on", "year")}, reverse=True)
+    years = {d.year for field in ("paid_on", "disbursed_on") for d in Disbursement.objects.dates(field, "year")}
+    return sorted(years, reverse=True)
 
 
 @dataclass(frozen=True)

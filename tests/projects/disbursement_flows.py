@@ -3,11 +3,13 @@ through the services (never by writing the status column), so every test starts 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time
 from decimal import Decimal
 
+from django.utils import timezone
+
 from ledger.models import Transaction
-from projects.models import DisbursementStatus, StandardUnit
+from projects.models import Disbursement, DisbursementStatus, StandardUnit
 from projects.services import (
     DisbursementDraft,
     beneficiary_register,
@@ -65,6 +67,15 @@ def approved(project, beneficiary, amount, *, officer, approver, **fields):
 def paid(project, beneficiary, amount, *, officer, approver, finance, **fields):
     disbursement = approved(project, beneficiary, amount, officer=officer, approver=approver, **fields)
     return disbursement_pay(disbursement=disbursement, user=finance)
+
+
+def pay_on_day(disbursement, day, *, user):
+    """Pay an approved disbursement as a transfer made on ``day`` in the past: history for the checks that read
+    payment years. The approval is moved to that day first (money never moves before its approval)."""
+    moment = timezone.make_aware(datetime.combine(day, time(9)))
+    Disbursement.objects.filter(pk=disbursement.pk).update(approved_at=moment)
+    disbursement.refresh_from_db()
+    return disbursement_pay(disbursement=disbursement, user=user, paid_on=day)
 
 
 def in_status(status: str, project, beneficiary, *, officer, approver, finance, amount="100.00"):

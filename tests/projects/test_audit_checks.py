@@ -33,7 +33,6 @@ from projects.services import (
     beneficiary_register,
     disbursement_approve,
     disbursement_create,
-    disbursement_pay,
     disbursement_return,
     disbursement_reverse,
     disbursement_submit,
@@ -42,6 +41,7 @@ from projects.services import (
 )
 from tests.factories import ProjectFactory, beneficiary_data, id_number, staff_user
 from tests.projects.conftest import give
+from tests.projects.disbursement_flows import pay_on_day
 
 pytestmark = pytest.mark.django_db
 
@@ -100,7 +100,7 @@ def paid(project, beneficiary, amount, on, staff, enrolment=None):
     disbursement = drafted(project, beneficiary, amount, on, staff, enrolment)
     disbursement_submit(disbursement=disbursement, user=staff["officer"])
     disbursement_approve(disbursement=disbursement, user=staff["approver"])
-    return disbursement_pay(disbursement=disbursement, user=staff["finance"])
+    return pay_on_day(disbursement, on, user=staff["finance"])
 
 
 def found(code, **kwargs):

@@ -11,6 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from ledger.models import Transaction
+from projects.audit import audit_run
 from projects.models import Disbursement, DisbursementStatus
 from projects.selectors.disbursements import fund_spending_between, project_disbursements_public
 from projects.services import (
@@ -182,3 +183,17 @@ def test_the_admin_pay_form_refuses_a_future_date_in_chinese(project, capped, of
     assert client.post(url, {"paid_on": today.isoformat()}).status_code == 302
     grant.refresh_from_db()
     assert grant.paid_on == today
+
+
+def test_the_audit_counts_payments_in_the_year_they_were_paid(project, officer, approver, finance, today, settings):
+    """民生监察's 同一人多项目受助 groups by the real payment year: two projects' grants planned for different years
+    but paid this year are this year's."""
+    settings.AUDIT_MULTI_PROJECT_YEARLY_TOTAL = Decimal("1000.00")
+    other = ProjectFactory(code="GY-OTHER", name="临时救助")
+    give(other, "5000.00", finance_user=finance)
+    beneficiary = person(43)
+    paid(project, beneficiary, "800.00", officer=officer, approver=approver, finance=finance, on=today)
+    paid(other, beneficiary, "800.00", officer=officer, approver=approver, finance=finance, on=in_year(today, 1))
+    (finding,) = [f for f in audit_run(year=today.year) if f.check == "multi_project"]
+    assert f"{today.year} 年从 2 个项目" in finding.detail
+    assert not [f for f in audit_run(year=today.year + 1) if f.check == "multi_project"]
