@@ -14,6 +14,7 @@ from wagtail.admin.widgets import AdminDateInput
 from wagtail.documents import get_document_model
 from wagtail.documents.widgets import AdminDocumentChooser
 
+from projects.admin.beneficiary_chooser import BeneficiaryChooserWidget
 from projects.admin.common import BeneficiaryChoiceField
 from projects.models import ACTIVE_STATUSES, Beneficiary, BeneficiaryCategory, ConsentGiver, Project, StandardUnit
 from projects.services import BeneficiaryData
@@ -122,7 +123,12 @@ class ConsentWithdrawForm(forms.Form):
 class EnrolmentForm(forms.Form):
     """登记救助对象 (``enrolment_create`` refuses a closed project, a bad standard and overlapping dates)."""
 
-    beneficiary = BeneficiaryChoiceField(label="受助人", queryset=Beneficiary.objects.order_by("name", "pk"))
+    beneficiary = BeneficiaryChoiceField(
+        label="受助人",
+        queryset=Beneficiary.objects.all(),
+        widget=BeneficiaryChooserWidget,
+        help_text="按姓名或完整身份证号搜索。",
+    )
     project = forms.ModelChoiceField(
         label="项目", queryset=Project.objects.filter(status__in=ACTIVE_STATUSES).order_by("code")
     )

@@ -9,6 +9,7 @@ from wagtail.admin.widgets import AdminDateInput
 from wagtail.documents import get_document_model
 from wagtail.documents.widgets import AdminDocumentChooser
 
+from projects.admin.beneficiary_chooser import project_linked_chooser
 from projects.admin.common import BeneficiaryChoiceField
 from projects.models import ACTIVE_STATUSES, Beneficiary, Disbursement, Payee, PaymentMethod, Project
 from projects.services import DisbursementDraft
@@ -53,7 +54,12 @@ class DisbursementForm(forms.Form):
     """新建/修改拨付草稿; the view turns it into a ``DisbursementDraft`` for the service."""
 
     project = forms.ModelChoiceField(label="项目", queryset=open_projects())
-    beneficiary = BeneficiaryChoiceField(label="受助人", queryset=Beneficiary.objects.order_by("name", "pk"))
+    beneficiary = BeneficiaryChoiceField(
+        label="受助人",
+        queryset=Beneficiary.objects.all(),
+        widget=project_linked_chooser(),
+        help_text="按姓名或完整身份证号搜索;默认只列出已登记在所选项目的人员。",
+    )
     amount = forms.DecimalField(label="金额(元)", max_digits=14, decimal_places=2, min_value=0)
     purpose = forms.CharField(label="用途(公开)", max_length=100, help_text="会公示。不要写病情、学校等隐私。")
     disbursed_on = forms.DateField(label="支付日期", widget=AdminDateInput)

@@ -84,13 +84,6 @@ def field(scope: Page | Locator, label: str) -> Locator:
     return scope.get_by_label(re.compile(rf"^\s*{re.escape(label)}\s*\*?\s*$"))
 
 
-def choose(select: Locator, containing: str) -> None:
-    """Pick the one option whose text contains ``containing`` (a masked ID number, say), whatever else it shows."""
-    option = select.locator("option", has_text=containing)
-    expect(option).to_have_count(1)
-    select.select_option(value=option.get_attribute("value"))
-
-
 def yuan(text: str) -> Decimal:
     """ "¥20,000.00" → Decimal("20000.00"); anything else fails loudly."""
     match = YUAN.match(text.strip())

@@ -140,8 +140,8 @@ def test_officer_drafts_submits_approver_approves_finance_pays(officer, approver
     assert project_funding(funded_project).available == available_before - Decimal("800.00")
 
 
-def test_the_form_shows_beneficiaries_masked(officer, funded_project, person):
-    page = html(login(officer).get(url("new")))
+def test_the_form_shows_the_chosen_beneficiary_masked(officer, funded_project, person):
+    page = html(login(officer).get(url("edit", draft(funded_project, person, officer).pk)))
     assert person.masked_name in page and person.id_number_masked in page
     assert person.name not in page and beneficiary_data(3).id_number not in page
 
