@@ -5,9 +5,9 @@ card, or an e-mail address other than the organisation's own published contact; 
 through the sandbox checkout, for that donor's own phone, email, message and the name they chose not to show,
 wherever the gift is shown: project pages and their donor wall, the receipt, the ledger check and the open data;
 and, after two beneficiaries with every private detail on file have been paid, for their full names, ID numbers,
-phones, bank accounts, villages, guardian, diagnosis and school, wherever the payments are shown: the project
-pages' 公示, the donors' 善款去向 (look-up result and verification page), the transparency pages, the ledger API
-and the open data.
+phones, bank accounts, villages, guardian, diagnosis and school (and the 镇街 of the one paid medical aid),
+wherever the payments are shown: the project pages' 公示, the donors' 善款去向 (look-up result and verification
+page), the transparency pages and the data dictionary, the ledger API and the open data.
 """
 
 import re
@@ -82,7 +82,8 @@ DIAGNOSIS = "慢性肾脏病5期"
 
 
 def _beneficiary_secrets() -> list[str]:
-    secrets = [SCHOOL, DIAGNOSIS]
+    # The adult is paid medical aid (血透100, through the hospital): public pages stop at the 区县 (issue 18).
+    secrets = [SCHOOL, DIAGNOSIS, ADULT.town]
     for person in (ADULT, MINOR):
         values = (
             person.name,
@@ -183,6 +184,7 @@ def _public_urls():
     entries = Transaction.objects.count()
     for query in [f"?page={n}" for n in range(1, entries // 50 + 2)] + ["?kind=disbursement", "?project=LSJZ"]:
         urls += [f"/transparency/{query}", f"/en/transparency/{query}"]
+    urls += ["/transparency/dictionary/", "/en/transparency/dictionary/", "/api/ledger/v1/open-data/dictionary.json"]
     step = settings.LEDGER_PAGE_SIZE
     urls += [f"/api/ledger/v1/get-entries?start={n}&end={n + step - 1}" for n in range(0, entries - 1, step)]
     return urls

@@ -27,6 +27,7 @@ from wagtail.log_actions import log
 
 from ledger.money import quantize
 from projects.models import Disbursement, DisbursementBatch, DisbursementStatus
+from projects.notifications import announce
 from projects.services import (
     DisbursementError,
     batch_approve,
@@ -242,6 +243,7 @@ class SubjectActionView(PermissionCheckedMixin, WagtailAdminTemplateMixin, BaseO
     def perform(self, data: dict):
         subject = self.action.run(self.object, self.request.user, **data)
         log(subject, self.action.log_action, user=self.request.user, data=log_data(self.action, subject, data))
+        announce(self.action.name, subject, actor=self.request.user)  # e-mailed once the transaction commits
         return subject
 
     def form_valid(self, form):

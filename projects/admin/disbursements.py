@@ -1,4 +1,5 @@
-"""The 拨付管理 menu: 拨付 (single disbursements) and 批量发放 (batches), and the dashboard panel 待办与基金余额.
+"""The 拨付管理 menu: 拨付 (single disbursements) and 批量发放 (batches), and the dashboard panels 待我处理 and
+定向基金余额.
 
 Who may do what is the services' decision (``projects.services``: 项目官员 drafts and submits, 审核人 approves or
 returns, 财务 pays and reverses, 审计 reads); these screens only mirror it. Nobody, not even a superuser, deletes
@@ -22,7 +23,7 @@ from projects.admin.common import NoDeletePermissionPolicy, NoDeleteViewSet, Rea
 from projects.models import Disbursement, DisbursementBatch
 
 from . import disbursement_views as views
-from .dashboard import PendingAndFundsPanel, panel_visible_to
+from .dashboard import FundsPanel, MyWorkPanel, my_work_visible_to, panel_visible_to
 from .disbursement_actions import (
     BATCH_ACTIONS,
     DISBURSEMENT_ACTIONS,
@@ -180,9 +181,11 @@ def register_disbursement_admin():
 
 
 @hooks.register("construct_homepage_panels")
-def add_pending_and_funds_panel(request, panels):
+def add_work_and_funds_panels(request, panels):
+    if my_work_visible_to(request.user):
+        panels.append(MyWorkPanel())
     if panel_visible_to(request.user):
-        panels.append(PendingAndFundsPanel())
+        panels.append(FundsPanel())
 
 
 def _formatter(label: str) -> type[LogFormatter]:

@@ -1,5 +1,5 @@
-"""Reads about disbursements: the public list (公示), what a slice of a fund paid for (善款去向), and the staff
-dashboard's pending approvals.
+"""Reads about disbursements: the public list (公示) and what a slice of a fund paid for (善款去向). What waits for
+whom (the dashboard, the notifications) is in ``projects.selectors.work``.
 
 Fund tracing rule (docs/disbursements.md): a fund's paid disbursements, in order of payment (paid_at, then id),
 lay end to end on a line from 0 to the fund's total paid; a gift occupies its own interval of the fund's gifts
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, F, OuterRef, Prefetch, Subquery, Sum, Window
+from django.db.models import F, OuterRef, Prefetch, Subquery, Sum, Window
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -22,9 +22,7 @@ from ledger.models import Leg
 from ledger.money import quantize
 from projects.disclosure import is_medical_aid, public_name, public_region
 from projects.models import (
-    Approval,
     Disbursement,
-    DisbursementBatch,
     DisbursementStatus,
     Project,
     PublicationConsent,
@@ -121,35 +119,3 @@ def fund_spending_between(project: Project, start: Decimal, end: Decimal) -> lis
             traced.append(TracedDisbursement(_public(d), share))
     return traced
 
-
-def pending_for(user) -> dict[str, list]:
-    """What waits for this user on the dashboard: submissions to approve (not their own), approvals to pay. Each
-    row carries ``round_approvals`` (sign-offs this round) and ``amount_total`` (a batch's items summed), so the
-    panel needs no query per row."""
-    pending: dict[str, list] = {"approve": [], "pay": []}
-    if user.has_perm("projects.approve_disbursement"):
-        for model in (Disbursement, DisbursementBatch):
-            rows = _pending(model, DisbursementStatus.SUBMITTED).exclude(created_by=user).exclude(submitted_by=user)
-            pending["approve"] += list(rows[:20])
-    if user.has_perm("projects.pay_disbursement"):
-        for model in (Disbursement, DisbursementBatch):
-            pending["pay"] += list(_pending(model, DisbursementStatus.APPROVED)[:20])
-    return pending
-
-
-def _pending(model, status: str):
-    subject = "batch" if model is DisbursementBatch else "disbursement"
-    signed = Approval.objects.filter(**{subject: OuterRef("pk")}, round=OuterRef("submission_round"))
-    rows = (
-        model.objects.filter(status=status)
-        .select_related("project")
-        .annotate(round_approvals=Coalesce(Subquery(_count(signed, subject)), 0))
-    )
-    if model is Disbursement:
-        return rows.filter(batch__isnull=True).annotate(amount_total=F("amount"))
-    items = Disbursement.objects.filter(batch=OuterRef("pk")).values("batch").annotate(total=Sum("amount"))
-    return rows.annotate(amount_total=Coalesce(Subquery(items.values("total")), ZERO))
-
-
-def _count(queryset, group_by: str):
-    return queryset.values(group_by).annotate(n=Count("id")).values("n")

@@ -25,7 +25,7 @@ from projects.models import (
     StandardUnit,
 )
 from projects.selectors import project_funding
-from projects.selectors.disbursements import pending_for
+from projects.selectors.work import work_for
 from projects.sensitive import decrypt, id_number_errors
 
 pytestmark = pytest.mark.django_db
@@ -159,8 +159,8 @@ def test_demo_dialysis_aid_has_each_stage_for_the_dashboard(demo_site):
     assert by_status[DisbursementStatus.PAID] >= 2
     assert by_status[DisbursementStatus.SUBMITTED] == by_status[DisbursementStatus.APPROVED] == 1
     shenhe, caiwu = (get_user_model().objects.get(username=u) for u in ("shenhe", "caiwu"))
-    assert [d.project.code for d in pending_for(shenhe)["approve"]] == ["XT100"]
-    assert [d.project.code for d in pending_for(caiwu)["pay"]] == ["XT100"]
+    assert [d.project.code for d in work_for(shenhe).to_approve.rows] == ["XT100"]
+    assert [d.project.code for d in work_for(caiwu).to_pay.rows] == ["XT100"]
 
 
 def test_demo_beneficiaries_are_valid_and_some_gave_consent(demo_site):

@@ -177,8 +177,8 @@ def _status(page: Page):
 
 
 def _pending_on_dashboard(page: Page, heading: re.Pattern[str]):
-    """The rows of one 待办 table of the 待办与基金余额 panel (the table right after its heading)."""
-    panel = page.get_by_role("region", name="待办与基金余额")
+    """The rows of one table of the 待我处理 panel (the table right after its heading)."""
+    panel = page.get_by_role("region", name="待我处理")
     title = panel.get_by_role("heading", name=heading)
     expect(title).to_be_visible()
     return title.locator("xpath=following-sibling::table[1]").locator("tbody tr")
