@@ -12,6 +12,8 @@ Screenshots go to ``var/screenshots/<database vendor>/`` (``var/`` is ignored by
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,10 +34,16 @@ _MEASURE = """
     });
     const texts = [];
     for (let node = walker.nextNode(); node; node = walker.nextNode()) texts.push(node);
+    const contentBox = (svg) => {  // what is drawn: Wagtail pads some icons to make a larger target
+        const box = svg.getBoundingClientRect();
+        const px = (side) => parseFloat(getComputedStyle(svg)[side]) || 0;
+        const across = px("paddingLeft") + px("paddingRight") + px("borderLeftWidth") + px("borderRightWidth");
+        const down = px("paddingTop") + px("paddingBottom") + px("borderTopWidth") + px("borderBottomWidth");
+        return [Math.round(box.width - across), Math.round(box.height - down)];
+    };
     const icons = [...button.querySelectorAll("svg")]
-        .map((svg) => svg.getBoundingClientRect())
-        .filter((box) => box.width > 0 || box.height > 0)
-        .map((box) => [Math.round(box.width), Math.round(box.height)]);
+        .filter((svg) => svg.getClientRects().length)
+        .map(contentBox);
     if (!texts.length) return {label: "", icons, at: null};
     const range = document.createRange();
     range.setStart(texts[0], 0);
@@ -61,9 +69,7 @@ class ButtonLook:
     @property
     def problems(self) -> list[str]:
         found = []
-        if not self.label:
-            found.append("no visible label")
-        elif self.at_label_centre != "label":
+        if self.label and self.at_label_centre != "label":  # an icon-only button has just a screen-reader label
             found.append(f"label covered by {self.at_label_centre}")
         found += [f"icon {w}×{h} px" for w, h in self.icons if w > ICON_MAX_PX or h > ICON_MAX_PX]
         return found
@@ -98,28 +104,35 @@ def screenshot_dir() -> Path:
     return folder
 
 
-def screenshot(page: Page, name: str) -> Path:
-    """A full-page PNG of what ``page`` shows, named after the screen.
+@contextmanager
+def whole_page(page: Page) -> Iterator[None]:
+    """The window made as tall as the page's content, for a whole-page picture and for measuring buttons.
 
     Wagtail's admin scrolls inside its own layout rather than the document, so Playwright's ``full_page`` alone
-    stops at the window's height: the window is made as tall as the tallest scrolling content for the picture.
+    stops at the window's height; and in a window that scrolls, the sticky action bar at the bottom covers
+    whatever content is under it. In a window the content's height, neither happens.
     """
-    path = screenshot_dir() / f"{re.sub(r'[^0-9A-Za-z一-鿿._-]+', '-', name).strip('-')}.png"
     window = page.viewport_size
     tallest = page.evaluate(_TALLEST)
     page.set_viewport_size({"width": window["width"], "height": max(window["height"], min(tallest, MAX_SHOT_PX))})
     try:
-        page.screenshot(path=str(path), full_page=True)
+        yield
     finally:
         page.set_viewport_size(window)
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """A PNG of the whole of what ``page`` shows (call it inside ``whole_page``), named after the screen."""
+    path = screenshot_dir() / f"{re.sub(r'[^0-9A-Za-z一-鿿._-]+', '-', name).strip('-')}.png"
+    page.screenshot(path=str(path), full_page=True)
     return path
 
 
 MAX_SHOT_PX = 12_000  # a list of hundreds of rows is cut here rather than making a picture nobody opens
 _TALLEST = """
-() => Math.max(document.documentElement.scrollHeight,
+() => Math.ceil(Math.max(document.documentElement.scrollHeight,
     ...[...document.querySelectorAll("body *")].map((el) => {
         const style = getComputedStyle(el);
         return /(auto|scroll)/.test(style.overflowY) ? el.scrollHeight + el.getBoundingClientRect().top : 0;
-    }))
+    })))
 """

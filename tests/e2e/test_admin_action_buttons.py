@@ -22,7 +22,7 @@ from charity.demo.loader import load_demo
 from projects.models import Beneficiary, Disbursement, DisbursementStatus, Project
 from projects.services import DisbursementDraft, batch_create, batch_submit, disbursement_create
 from tests.e2e.admin_helpers import chromium, log_in
-from tests.e2e.admin_layout import badly_drawn, look, screenshot
+from tests.e2e.admin_layout import badly_drawn, look, screenshot, whole_page
 from tests.factories import staff_user
 
 pytestmark = pytest.mark.e2e
@@ -96,14 +96,16 @@ def test_every_action_button_shows_its_label_and_an_icon_sized_icon(records: Rec
             page.goto(records.url + records.paths[name])
             buttons = _action_buttons(page)
             expect(buttons).to_have_count(len(labels))
-            assert [look(buttons.nth(i)).label for i in range(buttons.count())] == labels, name
-            drawn_badly.update({f"{name}: {k}": v for k, v in badly_drawn(buttons).items()})
-            screenshot(page, f"record-{name}")
+            with whole_page(page):
+                assert [look(buttons.nth(i)).label for i in range(buttons.count())] == labels, name
+                drawn_badly.update({f"{name}: {k}": v for k, v in badly_drawn(buttons).items()})
+                screenshot(page, f"record-{name}")
 
         page.goto(records.url + records.paths["beneficiary"])
         reveal = page.locator("main form button", has_text="显示完整信息")
         expect(reveal.first).to_be_visible()
-        drawn_badly.update({f"beneficiary: {k}": v for k, v in badly_drawn(reveal).items()})
-        screenshot(page, "record-beneficiary")
+        with whole_page(page):
+            drawn_badly.update({f"beneficiary: {k}": v for k, v in badly_drawn(reveal).items()})
+            screenshot(page, "record-beneficiary")
 
-    assert drawn_badly == {}
+    assert not drawn_badly, "\n".join(f"{where}: {', '.join(problems)}" for where, problems in drawn_badly.items())
