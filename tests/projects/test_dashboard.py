@@ -102,7 +102,7 @@ def test_restricted_funds_table(approver, approver2, waiting, funded_project):
 
 def test_the_auditor_sees_balances_but_no_work(auditor, waiting):
     page = html(login(auditor).get("/admin/"))
-    assert 'id="restricted-funds"' in page and PANEL not in page  # the balances are a panel of their own
+    assert 'id="restricted-funds-heading"' in page and PANEL not in page  # the balances: a panel of their own
     assert record(waiting) not in page
 
 
