@@ -11,6 +11,8 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from donations.models import WITHHELD_NAME
+from donations.selectors import donor_names_withheld
 from ledger.labels import DETAILS, detail_rows, dictionary_tables
 from ledger.models import TransactionKind
 from ledger.selectors import account_funds, latest_tree_head, public_entries, transactions_filtered
@@ -60,7 +62,9 @@ def transparency(request):
     funds = _fund_rows()
     names = {project.code: project.name for project, _funding in funds}
     medical = medical_fund_codes()
-    rows = [_entry_row(entry, funds_by_account, names, medical) for entry in public_entries(page_obj.object_list)]
+    entries = public_entries(page_obj.object_list)
+    withheld = donor_names_withheld(entry.leaf_index for entry in entries)
+    rows = [_entry_row(entry, funds_by_account, names, medical, withheld) for entry in entries]
     context = {
         "filter_form": form,
         "page_obj": page_obj,
@@ -78,8 +82,13 @@ def transparency_dictionary(request):
     return render(request, "cms/transparency_dictionary.html", context)
 
 
-def _entry_row(entry, funds_by_account: dict[str, str], names: dict[str, str], medical: set[str]) -> dict:
+def _entry_row(
+    entry, funds_by_account: dict[str, str], names: dict[str, str], medical: set[str], withheld: set[int]
+) -> dict:
     record = entry.record
+    details = record["details"]
+    if entry.leaf_index in withheld and "donor" in details:  # an old record's name, hidden or erased since
+        details = {**details, "donor": WITHHELD_NAME}
     return {
         "leaf_index": entry.leaf_index,
         "record": record,
@@ -92,7 +101,7 @@ def _entry_row(entry, funds_by_account: dict[str, str], names: dict[str, str], m
         ],
         "occurred": datetime.strptime(record["occurred_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC),
         "kind_label": TransactionKind(record["kind"]).label,
-        "details": detail_rows(record["details"], medical),
+        "details": detail_rows(details, medical),
         "leaf_hash_b64": base64.b64encode(entry.leaf_hash).decode(),
     }
 

@@ -33,13 +33,28 @@ from donations.services.donor_names import (
 
 # action → (service, permission, target state, button label, confirmation text)
 NAME_ACTIONS = {
-    "approve": (donor_name_approve, MODERATE_PERMISSION, NameReview.APPROVED, "批准署名",
-                "批准后,这个署名将显示在捐赠墙上。"),
-    "hide": (donor_name_hide, MODERATE_PERMISSION, NameReview.HIDDEN, "隐藏署名",
-             "隐藏后,捐赠墙上显示为「爱心人士」;以后仍可批准恢复。"),
-    "erase": (donor_name_erase, ERASE_PERMISSION, NameReview.ERASED, "删除署名",
-              "删除后,署名和账本承诺的盐值将被永久清除,捐赠墙显示为「爱心人士」,捐赠人也无法再凭回执证明署名。"
-              "账本记录本身不变,仍可验证。此操作不能撤销。"),
+    "approve": (
+        donor_name_approve,
+        MODERATE_PERMISSION,
+        NameReview.APPROVED,
+        "批准署名",
+        "批准后,这个署名将显示在捐赠墙上。",
+    ),
+    "hide": (
+        donor_name_hide,
+        MODERATE_PERMISSION,
+        NameReview.HIDDEN,
+        "隐藏署名",
+        "隐藏后,捐赠墙上显示为「爱心人士」;以后仍可批准恢复。",
+    ),
+    "erase": (
+        donor_name_erase,
+        ERASE_PERMISSION,
+        NameReview.ERASED,
+        "删除署名",
+        "删除后,署名和账本承诺的盐值将被永久清除,捐赠墙显示为「爱心人士」,捐赠人也无法再凭回执证明署名。"
+        "账本记录本身不变,仍可验证。此操作不能撤销。",
+    ),
 }
 
 

@@ -318,7 +318,9 @@ SALT_SIZE = 16
 
 
 def donor_commitment(name: str, salt: bytes) -> str:
-    """``details.donor_commitment`` of a gift's record: SHA-256(prefix ‖ salt ‖ UTF-8 name), in hex.
+    """``details.donor_commitment`` of a gift's record: SHA-256(prefix ‖ salt ‖ UTF-8 name), in hex, in groups of
+    eight separated by "-" (as pseudonyms are grouped: an unbroken hex string can hold a run of 11+ digits, which
+    the ledger's privacy guard would take for a phone or card number).
 
     It binds the record to the donor's public name without publishing it. Whoever holds the name and the salt
     (the donor, from their receipt) can show the record commits to that name; once the salt is erased, the name
@@ -326,4 +328,5 @@ def donor_commitment(name: str, salt: bytes) -> str:
     the two-file standalone verifier checks names with exactly the server's function."""
     if len(salt) < SALT_SIZE:
         raise ValueError(f"the salt must be at least {SALT_SIZE} bytes")
-    return hashlib.sha256(DONOR_COMMITMENT_PREFIX + salt + name.encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(DONOR_COMMITMENT_PREFIX + salt + name.encode("utf-8")).hexdigest()
+    return "-".join([digest[i : i + 8] for i in range(0, 64, 8)])

@@ -45,7 +45,7 @@ def income_account(donation: Donation) -> str:
     return code
 
 
-def public_record(donation: Donation, words: list[str]) -> dict:
+def public_record(donation: Donation, words: tuple[str, ...]) -> dict:
     """The gift's public details. Commits the gift's public name (sets its salt and review state on ``donation``,
     which the caller saves with the gift); ``words`` is the held-word list, read once per posting call."""
     record = {
@@ -85,7 +85,7 @@ def gifts_post_bulk(donations: list[Donation]) -> list[Transaction]:
     return transactions_post_bulk(requests)
 
 
-def _gift_request(donation: Donation, income: str, words: list[str]) -> PostingRequest:
+def _gift_request(donation: Donation, income: str, words: tuple[str, ...]) -> PostingRequest:
     amount = donation.amount
     return PostingRequest(
         kind=TransactionKind.IN_KIND if donation.channel == Channel.IN_KIND else TransactionKind.DONATION,

@@ -34,5 +34,9 @@ def test_imported_gifts_commit_to_their_names_and_markup_is_held(project, write_
     assert "某公司" not in gifts["BK-1"].transaction.record
     assert len({g.name_salt for g in gifts.values()}) == 4
     reviews = {reference: gift.name_review for reference, gift in gifts.items()}
-    assert reviews == {"BK-1": NameReview.SHOWN, "BK-2": NameReview.HELD, "BK-3": NameReview.HELD,
-                       "BK-4": NameReview.SHOWN}
+    assert reviews == {
+        "BK-1": NameReview.SHOWN,
+        "BK-2": NameReview.HELD,
+        "BK-3": NameReview.HELD,
+        "BK-4": NameReview.SHOWN,
+    }

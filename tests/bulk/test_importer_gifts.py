@@ -17,8 +17,9 @@ from django.test.utils import CaptureQueriesContext
 from bulk.engine import Action, import_run
 from bulk.files import table_read
 from bulk.importers.gifts import GiftImporter
-from donations.models import Channel, Donation, Donor, DonorKind
+from donations.models import Channel, Donation, Donor, DonorKind, NameReview
 from donations.services import OfflineGift, donation_record_offline
+from ledger.merkle import donor_commitment
 from ledger.models import Leg, Transaction
 from tests.bulk.conftest import gift_row, gift_sheet
 
@@ -230,13 +231,16 @@ def test_the_payer_name_and_contacts_never_reach_the_public_ledger(project, writ
         g.bank_reference: json.loads(g.transaction.record) for g in Donation.objects.select_related("transaction")
     }
     public = json.dumps(records, ensure_ascii=False)
-    for secret in ("秘密付款人", "保密公司", "电话署名人", "13800000001", "13900000009", CREDIT_CODE):
+    for secret in ("秘密付款人", "保密公司", "电话署名人", "13800000001", "13900000009", CREDIT_CODE, "爱心企业"):
         assert secret not in public
         assert not Transaction.objects.filter(memo__contains=secret).exists()
-    assert Donation.objects.get(bank_reference="BK1").payer_name == "秘密付款人"  # kept, privately
-    assert "匿名" in json.dumps(records["BK1"], ensure_ascii=False)
-    assert "爱心企业" in json.dumps(records["BK2"], ensure_ascii=False)
-    assert "匿名" in json.dumps(records["BK3"], ensure_ascii=False)  # a phone as display name is not published
+    gifts = {g.bank_reference: g for g in Donation.objects.all()}
+    assert gifts["BK1"].payer_name == "秘密付款人"  # kept, privately
+    # The records commit to the public names (匿名 when none is given) without holding them.
+    for reference, name in (("BK1", "匿名"), ("BK2", "爱心企业"), ("BK3", "13900000009")):
+        salt = bytes.fromhex(gifts[reference].name_salt)
+        assert records[reference]["details"]["donor_commitment"] == donor_commitment(name, salt)
+    assert gifts["BK3"].name_review == NameReview.HELD  # a phone as display name never reaches the wall
 
 
 # --- all or nothing -----------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 names only through review (held for links, markup or a listed word; 爱心人士 when held or hidden), staff may hide,
 approve or erase a name (audit-logged), and the verify page checks a name and salt against the commitment."""
 
+# ruff: noqa: F811 (tests take the project_page fixture imported from test_lookup_and_wall)
 from __future__ import annotations
 
 import json
@@ -78,7 +79,7 @@ def test_a_monthly_renewal_commits_to_the_plans_name(project):
 
 
 @pytest.mark.parametrize("name", [HTML_NAME, "看这里 www.example.cn", "http://spam", "坏 蛋老王", "BADword 先生"])
-def test_links_markup_and_listed_words_are_held_off_the_wall(client, project, project_page, name):  # noqa: F811
+def test_links_markup_and_listed_words_are_held_off_the_wall(client, project, project_page, name):
     HeldWord.objects.create(word="坏蛋")
     HeldWord.objects.create(word="badWORD")
     held = received(project, display_name=name)
@@ -91,7 +92,7 @@ def test_links_markup_and_listed_words_are_held_off_the_wall(client, project, pr
     assert opens(held)  # the record commits to it all the same: review changes the wall, not the ledger
 
 
-def test_adding_a_word_holds_the_names_already_shown(client, project, project_page):  # noqa: F811
+def test_adding_a_word_holds_the_names_already_shown(client, project, project_page):
     received(project, display_name="王坏蛋")
     assert wall(client) == [("王坏蛋", "¥88.80")]
     HeldWord.objects.create(word="坏蛋")
@@ -99,7 +100,7 @@ def test_adding_a_word_holds_the_names_already_shown(client, project, project_pa
     assert wall(client) == [("爱心人士", "¥88.80")]
 
 
-def test_staff_hide_shows_a_caring_donor_and_approve_brings_the_name_back(client, project, project_page, finance):  # noqa: F811
+def test_staff_hide_shows_a_caring_donor_and_approve_brings_the_name_back(client, project, project_page, finance):
     gift = received(project, display_name="小王")
     donor_name_hide(donation=gift, user=finance)
     assert wall(client) == [("爱心人士", "¥88.80")]
@@ -109,7 +110,7 @@ def test_staff_hide_shows_a_caring_donor_and_approve_brings_the_name_back(client
     assert {"donations.name_hide", "donations.name_approve"} <= actions
 
 
-def test_a_held_name_is_approved_in_the_admin(client, project, project_page, finance):  # noqa: F811
+def test_a_held_name_is_approved_in_the_admin(client, project, project_page, finance):
     gift = received(project, display_name=HTML_NAME)
     staff = Client()
     staff.force_login(finance)
@@ -138,7 +139,7 @@ def test_only_staff_with_the_permission_review_or_erase_names(project, approver,
 # -- erasure -------------------------------------------------------------------------------------------------------
 
 
-def test_erasure_forgets_the_name_and_the_ledger_still_verifies(client, project, project_page, finance):  # noqa: F811
+def test_erasure_forgets_the_name_and_the_ledger_still_verifies(client, project, project_page, finance):
     name = "王小明的同事"
     gift = received(project, display_name=name)
     received(project, amount="10.00", display_name="小李")
@@ -193,7 +194,10 @@ def test_existing_names_stay_shown_unless_the_rules_catch_them(project):
 
 
 def test_staff_edit_the_word_list_in_the_admin_and_shown_names_it_catches_are_held(
-    client, project, project_page, finance  # noqa: F811
+    client,
+    project,
+    project_page,
+    finance,
 ):
     received(project, display_name="王坏蛋")
     staff = Client()
@@ -202,3 +206,38 @@ def test_staff_edit_the_word_list_in_the_admin_and_shown_names_it_catches_are_he
     assert staff.post("/admin/held-words/new/", {"word": "坏蛋"}).status_code == 302
     assert HeldWord.objects.filter(word="坏蛋").exists()
     assert wall(client) == [("爱心人士", "¥88.80")]
+
+
+def test_an_old_record_keeps_its_name_but_the_ledger_page_shows_a_caring_donor_once_hidden(client, project, finance):
+    from ledger.chart import BANK, chart_ensure
+    from ledger.services import LegSpec, transaction_post
+    from projects.services import project_fund_accounts
+
+    chart_ensure()
+    income = project_fund_accounts(project=project).income.code
+    posted = transaction_post(  # as gifts were posted before commitments: the name in clear
+        kind="donation",
+        occurred_at=RECEIVED,
+        source="test:old-gift",
+        legs=[LegSpec(BANK, "D", Decimal("50.00")), LegSpec(income, "C", Decimal("50.00"))],
+        public_record={"fund": "XT100", "donor": "老张", "channel": "bank"},
+    )
+    gift = Donation.objects.create(
+        project=project,
+        channel="bank",
+        status="succeeded",
+        requested_amount=Decimal("50.00"),
+        amount=Decimal("50.00"),
+        received_at=RECEIVED,
+        display_name="老张",
+        transaction=posted,
+        bank_reference="OLD-1",
+        receipt_serial="JZ2026-900001",
+    )
+    assert "老张" in client.get("/transparency/").content.decode()
+    donor_name_hide(donation=gift, user=finance)
+    page = client.get("/transparency/").content.decode()
+    assert "老张" not in page and "爱心人士" in page
+    assert "老张" in posted.record  # the record itself cannot change
+    check = client.post(reverse("donations:verify", args=[receipt_token(gift)]), {"name": "老张", "salt": "00" * 16})
+    assert "直接记有公开署名" in check.content.decode()

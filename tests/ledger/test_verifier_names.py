@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 
 import pytest
@@ -57,7 +58,10 @@ def test_bad_arguments_are_usage_errors(key):
     assert run(log, "--entry", "3", "--donor-name", "小王", "--donor-salt", "abcd")[0] == 2  # too short
 
 
-def test_the_commitment_is_domain_separated_and_salted():
-    assert merkle.donor_commitment("小王", SALT) != merkle.donor_commitment("小王", bytes(16))
-    assert merkle.donor_commitment("小王", SALT) != merkle.leaf_hash(SALT + "小王".encode()).hex()
-    assert len(merkle.donor_commitment("小王", SALT)) == 64
+def test_the_commitment_is_domain_separated_salted_and_grouped():
+    commitment = merkle.donor_commitment("小王", SALT)
+    expected = hashlib.sha256(b"charity-ledger/donor-name/v1\x00" + SALT + "小王".encode()).hexdigest()
+    assert commitment.replace("-", "") == expected  # what a verifier in any language computes
+    assert [len(group) for group in commitment.split("-")] == [8] * 8  # no digit run a privacy guard would refuse
+    assert commitment != merkle.donor_commitment("小王", bytes(16))
+    assert expected != hashlib.sha256(SALT + "小王".encode()).hexdigest()
