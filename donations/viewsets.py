@@ -17,6 +17,7 @@ from donations import admin_names, admin_views
 from donations.admin_forms import OfficialReceiptForm, OfflineGiftForm
 from donations.models import Donation, Donor, HeldWord, MonthlyPlan, WebhookEvent
 from projects.admin.common import NoDeleteViewSet, ReadOnlyViewSet
+from projects.formatting import yuan
 
 
 def mask_phone(phone: str) -> str:
@@ -36,7 +37,7 @@ def mask_email(email: str) -> str:
 def _figure(name: str):
     def accessor(donation):
         figures = getattr(donation, "ledger_figures", None)
-        return getattr(figures, name) if figures else "—"
+        return yuan(getattr(figures, name)) if figures else "—"
 
     return accessor
 
@@ -181,7 +182,16 @@ class MonthlyPlanViewSet(ReadOnlyViewSet):
     model = MonthlyPlan
     icon = "calendar-alt"
     menu_label = "月捐计划"
-    list_display = ["__str__", "project", "donor", "amount", "status", "is_sandbox", "created_at", "cancelled_at"]
+    list_display = [
+        "__str__",
+        "project",
+        "donor",
+        Column("amount", label="每月金额(元)", accessor=lambda plan: yuan(plan.amount)),
+        "status",
+        BooleanColumn("is_sandbox", label="测试支付"),
+        "created_at",
+        "cancelled_at",
+    ]
     list_filter = ["status", "project", "is_sandbox"]
     search_fields = ["stripe_subscription_id", "display_name"]
     search_backend_name = None

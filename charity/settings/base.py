@@ -141,6 +141,10 @@ TASKS = {
 WAGTAIL_SITE_NAME = env.str("WAGTAIL_SITE_NAME", default="慈善总会")
 WAGTAILADMIN_BASE_URL = env.str("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8000")
 WAGTAIL_I18N_ENABLED = False
+# No avatars from gravatar.com: every admin page would call a foreign host, which fails where the site has no
+# foreign internet and tells that host who uses the admin. Staff get Wagtail's default avatar (or one they upload).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAILADMIN_USER_LOGIN_FORM = "charity.login.LoginForm"  # a translated label on the password field
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "pdf", "txt", "xlsx", "zip"]

@@ -8,15 +8,15 @@ from django.urls import translate_url
 from django.utils.translation import get_language
 from wagtail.models import Site
 
+from projects.formatting import yuan as format_yuan
+
 register = template.Library()
 
 
 @register.filter
 def yuan(amount: Decimal | None) -> str:
-    """¥1,234,567.89 — money shown with thousands separators and two decimals."""
-    if amount is None:
-        return "—"
-    return f"¥{Decimal(amount):,.2f}"
+    """¥1,234,567.89 — money shown with thousands separators and two decimals (the admin's helper too)."""
+    return format_yuan(amount)
 
 
 @register.simple_tag(takes_context=True)

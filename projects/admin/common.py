@@ -14,12 +14,15 @@ from django import forms
 from django.contrib.admin.utils import quote
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from wagtail.admin.views.generic import HistoryView, InspectView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 
+from ledger.money import DECIMAL_PLACES, MAX_DIGITS
+from projects.formatting import yuan
 from projects.models import Beneficiary
 from projects.services import DisbursementError
 
@@ -76,6 +79,14 @@ def readable_value(value):
     return "—" if value is None or value == "" else value
 
 
+def _is_money(field) -> bool:
+    """An ``amount_field`` (ledger.money): a quantity or a rate with two places is not money."""
+    return isinstance(field, models.DecimalField) and (field.max_digits, field.decimal_places) == (
+        MAX_DIGITS,
+        DECIMAL_PLACES,
+    )
+
+
 class ReadableInspectMixin:
     """``record_fields``, when set, are the fields shown (the viewset would otherwise pass every field)."""
 
@@ -85,7 +96,10 @@ class ReadableInspectMixin:
         return self.record_fields or super().get_fields()
 
     def get_field_display_value(self, field_name, field):
-        return readable_value(super().get_field_display_value(field_name, field))
+        value = super().get_field_display_value(field_name, field)
+        if _is_money(field) and value is not None:
+            return yuan(value)  # money, as the lists and the public pages show it
+        return readable_value(value)
 
 
 class ReadableInspectView(ReadableInspectMixin, InspectView):

@@ -97,7 +97,10 @@ class EnrolmentCreateView(ServiceCreateMixin, CreateView):
 
 class EnrolmentInspectView(InspectView):
     end_url_name = None
-    labels = {"beneficiary": "受助人"}
+    labels = {"beneficiary": "受助人", "created_by": "登记人"}  # created_by has no verbose_name ("Created by")
+
+    def get_field_label(self, field_name, field):
+        return self.labels.get(field_name) or super().get_field_label(field_name, field)
 
     def get_object(self, queryset=None):
         related = Enrolment.objects.select_related("project", "beneficiary", "created_by")
