@@ -174,3 +174,13 @@ def test_admin_amounts_read_like_the_public_pages_and_booleans_read_shi_fou(demo
     for page in (projects, gifts):
         assert not re.search(r">\s*(True|False)\s*<", page)
         assert "否" in page or "是" in page
+
+
+@pytest.mark.django_db
+def test_a_form_with_errors_reads_chinese(officer):
+    """What only an invalid form shows: the button to the first error ("Go to the first error" in Wagtail 8)."""
+    client = Client()
+    client.force_login(officer)
+    html = client.post("/admin/beneficiaries/new/", {}).content.decode()
+    assert "转到第一个错误" in html
+    assert not english_on(html, frozenset({officer.username}))
