@@ -45,7 +45,7 @@ from projects.services import (
     disbursement_submit,
 )
 
-from .disbursement_forms import CommentForm, ConfirmForm, ReasonForm
+from .disbursement_forms import CommentForm, ConfirmForm, PayForm, ReasonForm
 
 S = DisbursementStatus
 
@@ -100,6 +100,7 @@ STEPS: dict[str, Action] = {
         done="已支付并记入账本",
         codename="pay_disbursement",
         statuses=(S.APPROVED,),
+        form_class=PayForm,
         warning="支付会在公开账本中记入支出交易,不能撤销,只能冲正。",
         icon="success",
     ),

@@ -4,6 +4,7 @@ purpose) lives in ``projects.services``, whose Chinese refusals the views put ba
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 from django.utils.html import format_html_join
 from wagtail.admin.widgets import AdminDateInput
 from wagtail.documents import get_document_model
@@ -62,7 +63,11 @@ class DisbursementForm(forms.Form):
     )
     amount = forms.DecimalField(label="金额(元)", max_digits=14, decimal_places=2, min_value=0)
     purpose = forms.CharField(label="用途(公开)", max_length=100, help_text="会公示。不要写病情、学校等隐私。")
-    disbursed_on = forms.DateField(label="支付日期", widget=AdminDateInput)
+    disbursed_on = forms.DateField(
+        label="计划支付日期",
+        widget=AdminDateInput,
+        help_text="计划哪天付款(也是本次拨付所属的登记期)。实际支付日期在「支付」时由财务记录,不能是将来的日期。",
+    )
     method = forms.ChoiceField(label="支付方式", choices=PaymentMethod.choices, initial=PaymentMethod.BANK)
     payee = forms.ChoiceField(label="收款方", choices=Payee.choices, initial=Payee.BENEFICIARY)
     payee_name = forms.CharField(
@@ -115,13 +120,27 @@ class BatchForm(forms.Form):
 
     project = forms.ModelChoiceField(label="项目", queryset=open_projects())
     title = forms.CharField(label="批次名称", max_length=100, help_text="如「2026年秋季学期孤儿助学金」。")
-    disbursed_on = forms.DateField(label="支付日期", widget=AdminDateInput)
+    disbursed_on = forms.DateField(
+        label="计划支付日期", widget=AdminDateInput, help_text="按这一天有效的救助对象登记生成名单。"
+    )
     purpose = forms.CharField(label="用途(公开)", max_length=100, help_text="会公示。不要写病情、学校等隐私。")
     method = forms.ChoiceField(label="支付方式", choices=PaymentMethod.choices, initial=PaymentMethod.BANK)
 
 
 class ConfirmForm(forms.Form):
     """提交审批、支付: nothing to fill in, only a confirmation."""
+
+
+class PayForm(forms.Form):
+    """支付: the day the money actually moved. The service refuses a future date or one before the approval."""
+
+    paid_on = forms.DateField(
+        label="实际支付日期",
+        widget=AdminDateInput,
+        required=False,  # empty: today (the service's default)
+        initial=timezone.localdate,
+        help_text="款项实际转出或发放的日期,默认今天;可填更早的转账日期,不能填将来的日期。年度上限按这一天所在年度核对。",
+    )
 
 
 class CommentForm(forms.Form):

@@ -38,7 +38,8 @@ register_permission_policy(DisbursementBatch, NoDeletePermissionPolicy(Disbursem
 
 
 class DateRangeFilterSet(WagtailFilterSet):
-    disbursed_on = django_filters.DateFromToRangeFilter(label="支付日期", widget=DateRangePickerWidget)
+    disbursed_on = django_filters.DateFromToRangeFilter(label="计划支付日期", widget=DateRangePickerWidget)
+    paid_on = django_filters.DateFromToRangeFilter(label="实际支付日期", widget=DateRangePickerWidget)
 
 
 class DisbursementFilterSet(DateRangeFilterSet):
@@ -114,7 +115,8 @@ class DisbursementViewSet(SubjectViewSet):
         Column("amount", label="金额(元)", accessor=lambda d: _yuan(d.amount)),
         "purpose",
         Column("status", label="状态", accessor="get_status_display"),
-        Column("disbursed_on", label="支付日期"),
+        Column("disbursed_on", label="计划支付日期"),
+        Column("paid_on", label="实际支付日期", accessor=lambda d: d.paid_on or "—"),
         Column("created_by", label="经办人", accessor=lambda d: views.person(d.created_by)),
         Column("batch", label="批次", accessor=lambda d: d.batch or "—"),
     ]
@@ -139,7 +141,8 @@ class BatchViewSet(SubjectViewSet):
         Column("item_count", label="人数"),
         Column("item_total", label="合计(元)", accessor=lambda b: _yuan(b.item_total)),
         Column("status", label="状态", accessor="get_status_display"),
-        Column("disbursed_on", label="支付日期"),
+        Column("disbursed_on", label="计划支付日期"),
+        Column("paid_on", label="实际支付日期", accessor=lambda d: d.paid_on or "—"),
         Column("created_by", label="经办人", accessor=lambda b: views.person(b.created_by)),
     ]
 

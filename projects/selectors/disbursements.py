@@ -1,7 +1,8 @@
 """Reads about disbursements: the public list (公示) and what a slice of a fund paid for (善款去向). What waits for
 whom (the dashboard, the notifications) is in ``projects.selectors.work``.
 
-Fund tracing rule (docs/disbursements.md): a fund's paid disbursements, in order of payment (paid_at, then id),
+Fund tracing rule (docs/disbursements.md): a fund's paid disbursements, in order of payment (the ledger's effective
+date, ``occurred_at``, then its sequence),
 lay end to end on a line from 0 to the fund's total paid; a gift occupies its own interval of the fund's gifts
 (``donations.selectors.gift_tracing``). What the gift paid for is where the two intervals overlap: first in,
 first out. Nothing is stored, so a refund, a reversed gift or a reversed disbursement re-allocates at once.
@@ -65,14 +66,15 @@ def _paid(project_ids=None):
         queryset = queryset.filter(project_id__in=project_ids)
     return (
         queryset.annotate(ledger_amount=Subquery(ledger_amount))
-        .select_related("project", "beneficiary")
+        .select_related("project", "beneficiary", "transaction")
         .prefetch_related(consents)
     )
 
 
 def _public(d: Disbursement) -> PublicDisbursement:
-    # The charity's calendar day (TIME_ZONE), not UTC's: paid at 07:00 in Shanghai is paid that day, not the day before.
-    paid_on = timezone.localdate(d.paid_at) if d.paid_at else d.disbursed_on
+    # The ledger's effective date, as the charity's calendar day (TIME_ZONE), not UTC's: paid at 07:00 in Shanghai is
+    # paid that day. It is the admin's 实际支付日期 (``paid_on``), so the 公示, tracing and statements agree with it.
+    paid_on = timezone.localdate(d.transaction.occurred_at)
     return PublicDisbursement(
         public_id=str(d.public_id),
         project_code=d.project.code,
@@ -88,7 +90,7 @@ def _public(d: Disbursement) -> PublicDisbursement:
 
 def project_disbursements_public(project: Project, *, limit: int = 50) -> list[PublicDisbursement]:
     """The project's paid disbursements for the public notice board, newest first."""
-    rows = _paid([project.pk]).order_by("-paid_at", "-id")[:limit]
+    rows = _paid([project.pk]).order_by("-transaction__occurred_at", "-transaction__sequence")[:limit]
     return [_public(d) for d in rows]
 
 
@@ -103,12 +105,12 @@ def fund_spending_between(project: Project, start: Decimal, end: Decimal) -> lis
     One query: a running total (window function) filtered to the interval."""
     if end <= start:
         return []
-    order = [F("paid_at").asc(), F("id").asc()]
+    order = [F("transaction__occurred_at").asc(), F("transaction__sequence").asc()]
     rows = (
         _paid([project.pk])
         .annotate(running=Window(Sum("amount"), order_by=order))
         .filter(running__gt=start, running__lt=end + F("amount"))
-        .order_by("paid_at", "id")
+        .order_by("transaction__occurred_at", "transaction__sequence")
     )
     traced = []
     for d in rows:

@@ -143,7 +143,7 @@ def _draft_and_submit(page: Page, cycle: Cycle) -> str:
     _pick_beneficiary(page)
     field(page, "金额(元)").fill(str(GRANT))
     field(page, "用途(公开)").fill(PURPOSE)
-    field(page, "支付日期").fill(cycle.today.isoformat())
+    field(page, "计划支付日期").fill(cycle.today.isoformat())
     page.get_by_role("button", name="保存草稿").click()
     expect(page).to_have_url(re.compile(r"/admin/disbursements/inspect/\d+/$"))
     record_url = page.url
@@ -199,12 +199,15 @@ def _approve(page: Page, cycle: Cycle, record_url: str) -> None:
     expect(page.get_by_role("region", name="审批记录")).to_contain_text("材料齐全,同意。")
 
 
-def _pay(page: Page, record_url: str) -> None:
+def _pay(page: Page, cycle: Cycle, record_url: str) -> None:
     rows = _pending_on_dashboard(page, re.compile(r"^待支付[((]1[))]$"))
     expect(rows).to_have_count(1)
     rows.get_by_role("link").click()
     expect(page).to_have_url(record_url)
     _actions(page).get_by_role("link", name="支付", exact=True).click()
+    paid_on = field(page, "实际支付日期")  # the day the money moves, today unless finance enters an earlier one
+    expect(paid_on).to_be_visible()
+    expect(paid_on).to_have_value(cycle.today.isoformat())
     page.get_by_role("button", name="确认支付").click()
     expect(page).to_have_url(record_url)
     expect(page.get_by_text("已支付并记入账本")).to_be_visible()
@@ -235,7 +238,7 @@ def test_register_enrol_draft_approve_pay_and_see_it_on_the_project_page(cycle: 
         assert approved["disbursed"] == shown_yuan(disbursed)
 
         finance = log_in(browser, cycle.url, "caiwu")
-        _pay(finance, record_url)
+        _pay(finance, cycle, record_url)
         after = _public_page(browser, cycle)
 
     assert after.figures["disbursed"] == shown_yuan(disbursed + GRANT) == "¥3,000.00"
