@@ -60,7 +60,7 @@ def test_create_review_trim_submit_approve_pay(officer, approver, finance, funde
     assert ModelLogEntry.objects.for_instance(batch).filter(action="wagtail.create").exists()
 
     page = html(as_officer.get(url("inspect", batch.pk)))
-    assert "共 3 人" in page and "4500.00" in page
+    assert "共 3 人" in page and "4,500.00" in page
     for person in enrolled:
         assert person.masked_name in page and person.name not in page
     first = batch.items.order_by("pk").first()

@@ -96,7 +96,7 @@ def test_restricted_funds_table(approver, approver2, waiting, funded_project):
     assert "定向基金余额" in page
     assert "GY-ORPHAN" in page and "总会统筹" not in page
     # raised 10,000 · spent 0 · committed 1,200 · available 8,800
-    for figure in ("10000.00", "1200.00", "8800.00"):
+    for figure in ("10,000.00", "1,200.00", "8,800.00"):  # with separators, as on the public pages
         assert figure in page, figure
 
 
