@@ -26,7 +26,7 @@ from projects.selectors.disbursements import TracedDisbursement, fund_spending_b
 
 from .models import Donation, DonationRefund
 from .models.donations import RECEIVED_STATUSES
-from .models.names import NAME_SHOWN_STATES
+from .models.names import NAME_SHOWN_STATES, WITHHELD_NAME
 
 ZERO = Decimal("0.00")
 
@@ -267,9 +267,13 @@ class PublicRecordView:
 
 
 def donation_public_record(donation: Donation) -> PublicRecordView | None:
+    """An old record's donor name, hidden or erased since, shows as 爱心人士 here too (as on /transparency/)."""
     if donation.transaction_id is None:
         return None
     record = json.loads(donation.transaction.record)
+    details = record["details"]
+    if "donor" in details and donation.name_review not in NAME_SHOWN_STATES:
+        details = {**details, "donor": WITHHELD_NAME}
     return PublicRecordView(
-        kind=TransactionKind(record["kind"]).label, details=detail_rows(record["details"], medical_fund_codes())
+        kind=TransactionKind(record["kind"]).label, details=detail_rows(details, medical_fund_codes())
     )

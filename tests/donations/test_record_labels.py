@@ -4,14 +4,18 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import pytest
 from bs4 import BeautifulSoup
 from django.utils import translation
 
+from donations.models import Donation, NameReview
 from donations.selectors import receipt_data
 from donations.tokens import receipt_token
-from ledger.services import tree_head_publish
+from ledger.chart import BANK
+from ledger.models import TransactionKind
+from ledger.services import LegSpec, PostingRequest, transactions_post_bulk, tree_head_publish
 from tests.factories import ProjectFactory
 from tests.projects.conftest import give
 
@@ -55,3 +59,24 @@ def test_the_receipt_names_the_channel_in_chinese_even_from_the_english_site(gif
         data = receipt_data(gift, verify_url="https://example.org/v", organisation="某市慈善总会")
 
     assert data.channel_label == "银行转账"
+
+
+def test_an_old_record_s_hidden_donor_name_shows_as_aixin_renshi(client, gift):
+    """Records written before name commitments hold the name; once staff hide it, the verify page says 爱心人士."""
+    old = transactions_post_bulk(
+        [
+            PostingRequest(
+                kind=TransactionKind.DONATION,
+                occurred_at=gift.received_at,
+                legs=[LegSpec(BANK, "D", Decimal("500.00")), LegSpec("4101.XT100", "C", Decimal("500.00"))],
+                source="test:old-record",
+                public_record={"fund": "XT100", "donor": "张先生", "channel": "bank"},
+            )
+        ]
+    )[0]
+    Donation.objects.filter(pk=gift.pk).update(transaction=old, name_review=NameReview.HIDDEN)
+
+    facts = record_facts(client, f"/donations/verify/{receipt_token(gift)}/")
+
+    assert facts["捐赠人"] == "爱心人士"
+    assert "张先生" not in facts.values()
