@@ -187,15 +187,27 @@ def test_where_a_gift_starts_is_summed_to_the_fen(officer, approver, finance):
     assert gift_tracing(c).unspent == Decimal("99.50")
 
 
-def test_the_public_payment_date_is_the_charitys_calendar_day(officer, approver, finance):
-    """Paid at 20:30 UTC is 04:30 the next morning in Shanghai (TIME_ZONE): the 公示 shows the local day."""
-    from datetime import UTC, date, datetime
+def test_the_public_payment_date_is_the_charitys_calendar_day(officer, approver, finance, monkeypatch):
+    """Paid at 20:30 UTC is 04:30 the next morning in Shanghai (TIME_ZONE): the real payment date, the ledger's
+    effective date and the 公示 all show the local day."""
+    from datetime import UTC, date, datetime, timedelta
 
+    from django.utils import timezone
+
+    from ledger.models import Transaction
     from projects.models import Disbursement
     from projects.selectors.disbursements import project_disbursements_public
+    from projects.services import disbursement_pay
+    from tests.projects.disbursement_flows import approved
 
     project = ProjectFactory(code="TZ")
     give(project, "1000.00", finance_user=finance)
-    payment = paid(project, person(1), "100.00", officer=officer, approver=approver, finance=finance)
-    Disbursement.objects.filter(pk=payment.pk).update(paid_at=datetime(2026, 11, 22, 20, 30, tzinfo=UTC))
+    grant = approved(project, person(1), "100.00", officer=officer, approver=approver)
+    moment = datetime(2026, 11, 22, 20, 30, tzinfo=UTC)
+    Disbursement.objects.filter(pk=grant.pk).update(approved_at=moment - timedelta(hours=1))
+    grant.refresh_from_db()
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+    payment = disbursement_pay(disbursement=grant, user=finance)
+    assert payment.paid_on == date(2026, 11, 23)
+    assert Transaction.objects.get(pk=payment.transaction_id).occurred_at == moment
     assert [d.paid_on for d in project_disbursements_public(project)] == [date(2026, 11, 23)]
