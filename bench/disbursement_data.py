@@ -7,10 +7,10 @@ What goes through the services and what is bulk-inserted:
 - beneficiaries are registered one by one with ``beneficiary_register`` (encryption, keyed hashes, the duplicate
   check), because that is cheap enough at 5,000 and keeps the registry's rules;
 - gifts are ``Donation`` rows as ``donation_record_offline`` leaves them (bank gifts, 已到账), inserted with
-  ``bulk_create``, and their ledger transactions — the same legs as ``donations.services.ledger_postings.gift_post``
-  (1002 银行存款 → the fund's 捐赠收入) and the same source and public record — posted with
-  ``ledger.services.transactions_post_bulk`` in batches of 1,000: the offline-gift service one gift at a time would
-  take minutes at 100,000;
+  ``bulk_create``, and their ledger transactions posted by ``donations.services.ledger_postings.gifts_post_bulk``
+  (what the gift import calls: 1002 银行存款 → the fund's 捐赠收入, the gift's source, and a public record with a
+  salted commitment to the donor's public name, the salt and review state set on the gift before it is saved) in
+  batches of 1,000: the offline-gift service one gift at a time would take minutes at 100,000;
 - enrolments and the disbursements a phase starts from (approved, submitted, or already paid for fund tracing)
   are ``bulk_create``d in that state, with the fields the services would have set; paid ones get their ledger
   transactions (``projects.services.postings.disbursement_posting``) through ``transactions_post_bulk`` too.
@@ -172,14 +172,10 @@ def gifts_create(project, amounts: list[Decimal], *, seed: int) -> list[int]:
     from django.db import transaction
 
     from donations.models import Channel, Donation, DonationStatus
-    from donations.services.ledger_postings import public_record
-    from ledger.chart import BANK, income_code
-    from ledger.models import TransactionKind
-    from ledger.services import LegSpec, PostingRequest, transactions_post_bulk
+    from donations.services.ledger_postings import gifts_post_bulk
 
     rng = random.Random(f"{project.code}:{seed}")
     step = GIFT_SPAN_DAYS * 86400 / max(1, len(amounts))
-    income = income_code(project.code)
     pks = []
     for start in range(0, len(amounts), POST_BATCH):
         chunk = amounts[start : start + POST_BATCH]
@@ -202,19 +198,7 @@ def gifts_create(project, amounts: list[Decimal], *, seed: int) -> list[int]:
                 )
             )
         with transaction.atomic():
-            posted = transactions_post_bulk(
-                [
-                    PostingRequest(
-                        kind=TransactionKind.DONATION,
-                        occurred_at=gift.received_at,
-                        legs=[LegSpec(BANK, "D", gift.amount), LegSpec(income, "C", gift.amount)],
-                        source=f"donation:{gift.public_id}",
-                        memo=str(gift),
-                        public_record=public_record(gift),
-                    )
-                    for gift in gifts
-                ]
-            )
+            posted = gifts_post_bulk(gifts)  # commits each public name: salt and review state on the gift
             for gift, txn in zip(gifts, posted, strict=True):
                 gift.transaction = txn
             Donation.objects.bulk_create(gifts)
@@ -296,12 +280,15 @@ def grant_amounts(d: int, *, budget: Decimal, seed: int) -> list[Decimal]:
 
 def paid_disbursements_create(project, people: list, amounts: list[Decimal], *, staff: Staff, seed: int) -> None:
     """Paid disbursements of ``project`` (one per amount, people in turn), paid at times spread over the gifts'
-    span, each with its ledger transaction (the legs and public record ``disbursement_pay`` posts)."""
+    span, each with its ledger transaction as ``disbursement_pay`` posts it: its legs and public record, effective
+    on the payment day (``paid_on``; ``effective_moment``, the end of that day)."""
     from django.db import transaction
+    from django.utils import timezone
 
     from ledger.services import transactions_post_bulk
     from projects.models import Disbursement, DisbursementStatus
     from projects.services.postings import disbursement_posting
+    from projects.services.rules import effective_moment
 
     rng = random.Random(seed)
     step = GIFT_SPAN_DAYS * 86400 / max(1, len(amounts))
@@ -325,10 +312,11 @@ def paid_disbursements_create(project, people: list, amounts: list[Decimal], *, 
                     approved_at=paid_at,
                     paid_by=staff.finance,
                     paid_at=paid_at,
+                    paid_on=timezone.localdate(paid_at),
                 )
             )
         with transaction.atomic():
-            posted = transactions_post_bulk([disbursement_posting(d, at=d.paid_at) for d in rows])
+            posted = transactions_post_bulk([disbursement_posting(d, at=effective_moment(d.paid_on)) for d in rows])
             for row, txn in zip(rows, posted, strict=True):
                 row.transaction = txn
             Disbursement.objects.bulk_create(rows)

@@ -6,10 +6,12 @@ baseline measured in the same run.
                                             [--profile] [--db NAME] [--keep-db]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/charity_bench .venv/bin/python bench/disbursements.py \
         --db charity_bench_disbursements
+    .venv/bin/python bench/disbursements.py --smoke   # every phase and --profile at N=7, G=50 (CI)
 
 Works in a throw-away database (``disbursement_data.database_create``): on the PostgreSQL server of DATABASE_URL
 the database ``--db`` (created fresh, dropped at the end unless ``--keep-db``; the URL's own database is never
-touched), else a temporary SQLite file. Test settings (fixed keys). Data: ``bench/disbursement_data.py``.
+touched), else a temporary SQLite file; with ``--smoke``, ``bench/smoke.py``'s throw-away database. Test settings
+(fixed keys). Data: ``bench/disbursement_data.py``.
 
 1. **Batch payment** (``--sizes``): per round and size, two funds with the same N beneficiaries at ¥7,500. One gets
    a batch through ``batch_create``, ``batch_submit``, two ``batch_approve`` (the total is above the dual-approval
@@ -197,8 +199,8 @@ def tracing_fund(g: int, staff, people) -> tuple[object, list[int]]:
 
 def naive_tracing(donation):
     """The obvious implementation: every received gift and every paid disbursement of the fund into Python, walked
-    in order (gifts by received_at, id, net of refunds; disbursements by paid_at, id). Same answer as
-    ``gift_tracing``."""
+    in order (gifts by received_at, id, net of refunds; disbursements in the ledger's order: the effective date of
+    their transaction, then its sequence). Same answer as ``gift_tracing``."""
     from django.db.models import Prefetch, prefetch_related_objects
 
     from donations.models import Donation, DonationRefund
@@ -218,7 +220,10 @@ def naive_tracing(donation):
     end = start + donation.amount - refunds[donation.pk]
     paid = Disbursement.objects.filter(project_id=donation.project_id, status=DisbursementStatus.PAID)
     running, overlapping = Decimal("0.00"), []
-    for d in paid.select_related("project", "beneficiary").order_by("paid_at", "id"):
+    ordered = paid.select_related("project", "beneficiary", "transaction").order_by(
+        "transaction__occurred_at", "transaction__sequence"
+    )
+    for d in ordered:
         lower, running = running, running + d.amount
         share = min(running, end) - max(lower, start)
         if share > 0:
@@ -473,9 +478,17 @@ def main() -> None:
     parser.add_argument("--profile-size", type=int, help="batch size to profile (default: the smallest of --sizes)")
     parser.add_argument("--db", default="charity_bench_disbursements", help="PostgreSQL: the throw-away database")
     parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument("--smoke", action="store_true", help="N=7, G=50, two rounds, --profile, throw-away db (CI)")
     args = parser.parse_args()
+    if args.smoke:
+        # N = 7: ¥52,500 a batch, above the dual-approval threshold, so both approvals run
+        args.sizes, args.gifts, args.rounds, args.lookups, args.naive_large = [7], [50], 2, 5, 1
+        args.approvals, args.profile, args.profile_size, args.keep_db = 16, True, 7, False
+        import smoke
 
-    db = data.database_create(args.db)
+        db = smoke.throwaway_use("disbursements")  # dropped at exit
+    else:
+        db = data.database_create(args.db)
     try:
         data.django_setup()
         print(f"{db.vendor} ({db.name}); {machine(db.vendor)}", flush=True)

@@ -10,12 +10,16 @@ Each size gets its own named database, kept between runs so that re-running a be
 - PostgreSQL: ``<name>_<label>`` on the same server, e.g. ``charity_bench_1m`` for
   ``postgres://…/charity_bench``. The named database in the URL itself is never touched.
 
+``--smoke`` instead posts 300 in batches of 100 (three tree heads) into a throw-away database (``bench/smoke.py``),
+then runs again to find it at size: the whole path in seconds, for CI.
+
 ``<label>`` is 10k, 100k, 1m (or the plain number). Generation is resumable and idempotent: it posts
 the transactions missing up to the size (sources are deterministic) and skips a database already at
 the size. ``--fresh`` drops the database first.
 
 The data is deterministic bar uuids and recording times: a few dozen funds (``BF01``…), each with its
-own restricted income and expense accounts; about 75 % gifts (bank 1002 → fund income 4101.BFnn),
+own restricted income and expense accounts; about 75 % gifts (bank 1002 → fund income 4101.BFnn, the record
+carrying a salted ``donor_commitment`` as gift records do since donor names left the ledger),
 20 % grants (fund expense 5101.BFnn → bank) and 5 % payment fees (5301 → bank), in time order from 2020
 (about 455 a day, so 10^6 reach 2026 and a batch of 1,000 touches two or three days),
 posted in batches of 1,000. A signed tree head is published at every tenth of the size, so the proofs
@@ -41,6 +45,7 @@ sys.path.insert(0, str(ROOT))
 
 FUNDS = 40
 BASE_NAME = ""  # the named database in DATABASE_URL (never written to); set by django_setup
+SMOKE_DB = ""  # --smoke: every size lives in this throw-away database instead of its named one
 BATCH = 1000
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 EPOCH = datetime(2020, 1, 1, 9, tzinfo=SHANGHAI)
@@ -90,6 +95,8 @@ def switch_to(name: str) -> None:
 def named_database(size: int) -> str:
     from django.db import connection
 
+    if SMOKE_DB:
+        return SMOKE_DB
     if connection.vendor == "sqlite":
         return str(ROOT / "var" / f"bench-{label(size)}.sqlite3")
     return f"{BASE_NAME}_{label(size)}"
@@ -149,6 +156,7 @@ def ensure_accounts() -> list[str]:
 def request_for(i: int, prefix: str = "bench"):
     """The i-th posting request of a deterministic stream (same i → same request)."""
     from ledger.chart import BANK, FUNDRAISING_COST, expense_code, income_code
+    from ledger.merkle import SALT_SIZE, donor_commitment
     from ledger.models import TransactionKind
     from ledger.services import LegSpec, PostingRequest
 
@@ -164,7 +172,11 @@ def request_for(i: int, prefix: str = "bench"):
             legs=[LegSpec(BANK, "D", amount), LegSpec(income_code(fund), "C", amount)],
             source=f"{prefix}:{i}",
             memo="基准数据",
-            public_record={"fund": fund, "donor": rng.choice(DONORS), "channel": "bank"},
+            public_record={
+                "fund": fund,
+                "donor_commitment": donor_commitment(rng.choice(DONORS), rng.randbytes(SALT_SIZE)),
+                "channel": "bank",
+            },
         )
     if roll < 0.95:
         count = rng.randrange(1, 40)
@@ -235,11 +247,36 @@ def generate(size: int, *, name: str = "", say=print) -> dict:
     return stats
 
 
+def smoke_setup(name: str) -> None:
+    """--smoke: a throw-away database for every size (bench/smoke.py), batches of 100 so that a few hundred
+    postings make several batches and tree heads. Call before django_setup."""
+    global SMOKE_DB, BATCH
+    import smoke
+
+    smoke.throwaway_use(name)
+    django_setup()
+    from django.db import connection
+
+    SMOKE_DB, BATCH = connection.settings_dict["NAME"], 100
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size", type=int, action="append", help="transactions (repeatable); default 1000000")
     parser.add_argument("--fresh", action="store_true", help="drop and regenerate the database")
+    parser.add_argument("--smoke", action="store_true", help="300 postings in a throw-away database, twice (CI)")
     args = parser.parse_args()
+    if args.smoke:
+        smoke_setup("generate_ledger")
+        first = use_generated(300)
+        again = use_generated(300)
+        from ledger.models import TreeHead
+
+        heads = TreeHead.objects.count()
+        if (first["posted"], again["posted"], again["size"], heads) != (300, 0, 300, 3):
+            raise SystemExit(f"smoke: expected 300 posted, then none, and 3 tree heads: {first}, {again}, {heads}")
+        print(f"smoke: generated 300 postings and {heads} tree heads, then found the database at size")
+        return
     django_setup()
     for size in args.size or [1_000_000]:
         use_generated(size, fresh=args.fresh)

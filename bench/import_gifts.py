@@ -6,6 +6,7 @@ django-import-export ``ModelResource`` import of the same rows into the gift tab
     .venv/bin/python bench/import_gifts.py --db /tmp/charity_bench_import.sqlite3
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/charity_bench .venv/bin/python bench/import_gifts.py \
         --db charity_bench_import
+    .venv/bin/python bench/import_gifts.py --smoke   # 40 and 20 rows, baseline 10, --profile (CI)
 
 DATABASE_URL picks the vendor (SQLite without it) and the PostgreSQL server; its own database is never touched.
 **The ``--db`` database is dropped and re-created for every measured run** (PostgreSQL default:
@@ -33,6 +34,11 @@ pausing it during an import; the default leaves it on, as the application does).
    functions written to var/bench-import/profile-<vendor>-<small>.txt.
 
 Data: ``bench/import_data.py`` (deterministic; files cached under var/bench-import/).
+
+``--smoke`` (CI): every run above at 40 and 20 rows (baseline 10 rows), ``--profile`` included, with the data files
+in a temporary folder and the two databases from ``bench/smoke.py`` (PostgreSQL ``<DATABASE_URL's name>_smoke_import``
+and its ``_base``; SQLite files in the temporary folder), all removed at exit. With ``BENCH_SMOKE_TEMPLATE`` set the
+template starts as a copy of that migrated database.
 """
 
 from __future__ import annotations
@@ -86,12 +92,25 @@ class Databases:
             self.url = f"sqlite:///{self.name}"
             self.base_url = f"sqlite:///{self.base_name}"
 
-    def base_prepare(self) -> None:
+    def base_prepare(self, copy_of: str = "") -> None:
+        """The template, made when missing (as a copy of the migrated database ``copy_of``, if given)."""
         if self.vendor == "postgresql":
             if not self._pg("SELECT 1 FROM pg_database WHERE datname = %s", [self.base_name]):
-                self._pg(f'CREATE DATABASE "{self.base_name}"')
+                self._pg(f'CREATE DATABASE "{self.base_name}"' + (f' TEMPLATE "{copy_of}"' if copy_of else ""))
         else:
             Path(self.base_name).parent.mkdir(parents=True, exist_ok=True)
+            if copy_of and not Path(self.base_name).exists():
+                shutil.copyfile(copy_of, self.base_name)
+
+    def drop(self) -> None:
+        """Both databases, gone (the smoke mode's clean-up)."""
+        if self.vendor == "postgresql":
+            for name in (self.name, self.base_name):
+                self._pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        else:
+            for name in (self.name, self.base_name):
+                for suffix in ("", "-wal", "-shm", "-journal"):
+                    Path(name + suffix).unlink(missing_ok=True)
 
     def reset(self) -> None:
         """The target as a fresh copy of the template."""
@@ -595,6 +614,27 @@ def machine() -> str:
     )
 
 
+def shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+def smoke_arguments(args) -> str:
+    """--smoke: tiny sizes, --profile, data files and (SQLite) databases in a temporary folder removed at exit.
+    Returns the migrated database to copy the template from (BENCH_SMOKE_TEMPLATE), or ""."""
+    import atexit
+    import tempfile
+
+    import smoke
+
+    args.rows, args.small, args.baseline_rows, args.profile, args.fresh_data = 40, 20, 10, True, True
+    folder = Path(tempfile.mkdtemp(prefix="bench-smoke-import-"))
+    atexit.register(shutil.rmtree, folder, True)
+    data.DATA_DIR = folder
+    url = os.environ.get("DATABASE_URL", "")
+    args.db = smoke.pg_name("import", url) if smoke.is_postgres(url) else str(folder / "bench.sqlite3")
+    return os.environ.get(smoke.TEMPLATE_ENV, "")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=100_000)
@@ -614,6 +654,7 @@ def main() -> None:
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--path", help=argparse.SUPPRESS)
     parser.add_argument("--profile-to", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--smoke", action="store_true", help="40 and 20 rows, baseline 10, --profile, temporary (CI)")
     args = parser.parse_args()
 
     if args.child:
@@ -625,7 +666,17 @@ def main() -> None:
         print("RESULT " + json.dumps(result, default=str), flush=True)
         return
 
+    copy_of = smoke_arguments(args) if args.smoke else ""
     dbs = Databases(os.environ.get("DATABASE_URL", ""), args.db)
+    if args.smoke:
+        import atexit
+
+        import smoke
+
+        dbs.drop()  # what a killed run may have left
+        atexit.register(dbs.drop)
+        for name in (dbs.name, dbs.base_name):
+            smoke.announce(dbs.vendor, name)
     print(f"{time.strftime('%Y-%m-%d %H:%M')}  {dbs.vendor} {dbs.name} (template {dbs.base_name}), gc {args.gc}")
     print(machine(), flush=True)
     start = time.perf_counter()
@@ -635,10 +686,10 @@ def main() -> None:
     if not args.skip_baseline:
         sample = data.data_file(args.rows, args.seed, first=args.baseline_rows, fresh=args.fresh_data)
     for n, path in files.items():
-        print(f"data: {path.relative_to(ROOT)} ({path.stat().st_size / 1e6:.1f} MB, {n:,} rows)")
+        print(f"data: {shown(path)} ({path.stat().st_size / 1e6:.1f} MB, {n:,} rows)")
     print(f"data files ready in {time.perf_counter() - start:.1f} s", flush=True)
 
-    dbs.base_prepare()
+    dbs.base_prepare(copy_of)
     base = child("base", dbs.base_url)
     print(f"template migrated, projects {', '.join(base['projects'])} ({base['seconds']:.1f} s)", flush=True)
 
@@ -670,7 +721,7 @@ def main() -> None:
         dbs.reset()
         target = data.DATA_DIR / f"profile-{dbs.vendor}-{args.small}.txt"
         child("ours", dbs.url, "--path", str(files[args.small]), "--profile-to", str(target))
-        print(f"\nprofile: {target.relative_to(ROOT)}")
+        print(f"\nprofile: {shown(target)}")
 
     big = ours[args.rows]
     ours_rate = big["rows"] / big["total_s"]

@@ -3,6 +3,7 @@
     .venv/bin/python bench/ledger_posting.py [--single 1000] [--bulk 20000] [--batch 1000] [--rounds 3]
     .venv/bin/python bench/ledger_posting.py --bulk-batch 20000 100000 [--rounds 3]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/charity_bench .venv/bin/python bench/ledger_posting.py
+    .venv/bin/python bench/ledger_posting.py --smoke   # both modes and --profile at tiny sizes (CI)
 
 Works in a throw-away test database (PostgreSQL: ``test_<name>_ledger_posting``; SQLite: a temporary file,
 WAL as in production), destroyed at the end; the named database's own data is never touched.
@@ -46,7 +47,15 @@ import generate_ledger as gen  # noqa: E402
 TRIGGERS = [("ledger_leg", "ledger_leg_balanced"), ("ledger_transaction", "ledger_transaction_balanced")]
 
 
-def setup_throwaway() -> str:
+def setup_throwaway(smoke: bool) -> str:
+    if smoke:  # bench/smoke.py's throw-away database, dropped at exit
+        import smoke as smoke_mode
+        from django.core.management import call_command
+
+        smoke_mode.throwaway_use("ledger_posting")
+        gen.django_setup()
+        call_command("migrate", verbosity=0, interactive=False)
+        return ""
     gen.django_setup()
     from django.db import connection
 
@@ -199,8 +208,13 @@ def main() -> None:
         metavar="N",
         help="instead: time one transactions_post_bulk call of N postings (per N, per round)",
     )
+    parser.add_argument(
+        "--smoke", action="store_true", help="tiny sizes, both modes and --profile, a throw-away database (CI)"
+    )
     args = parser.parse_args()
-    old_name = setup_throwaway()
+    if args.smoke:
+        args.single, args.bulk, args.batch, args.rounds, args.profile = 20, 200, 100, 1, True
+    old_name = setup_throwaway(args.smoke)
     from django.db import connection
 
     from ledger.models import Account
@@ -218,7 +232,7 @@ def main() -> None:
         def record(name, seconds, count):
             samples.setdefault(name, []).append(seconds / count)
 
-        if args.bulk_batch:
+        if args.bulk_batch and not args.smoke:
             big_batches(phases, args, pg)
             return
         # Warm-up: imports, prepared plans, caches.
@@ -252,8 +266,12 @@ def main() -> None:
         report(samples, args, pg)
         if pg:
             trigger_stats(samples, args)
+        if args.smoke:  # and the other mode: one call of a few hundred postings
+            args.bulk_batch = [300]
+            big_batches(phases, args, pg)
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        if not args.smoke:
+            connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 def peak_rss_mib() -> float:

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/ledger_proofs.py [--sizes 10000 100000 1000000] [--samples 1000] [--seed 2026]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/charity_bench .venv/bin/python bench/ledger_proofs.py
+    .venv/bin/python bench/ledger_proofs.py --smoke   # 300 leaves, 20 samples, a throw-away database (CI)
 
 Uses generate_ledger's kept databases (one per size, generated on first use: see generate_ledger.py).
 Read-only. For each size, ``--samples`` seeded random leaves and, per sample and interleaved so the
@@ -132,8 +133,13 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--no-http", dest="http", action="store_false")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes in a throw-away database (CI)")
     args = parser.parse_args()
-    gen.django_setup()
+    if args.smoke:
+        args.sizes, args.samples = [300], 20
+        gen.smoke_setup("ledger_proofs")
+    else:
+        gen.django_setup()
     from django.db import connection
     from django.test.utils import setup_test_environment
 

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/ledger_verify.py [--sizes 1000000] [--rounds 1]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/charity_bench .venv/bin/python bench/ledger_verify.py
+    .venv/bin/python bench/ledger_verify.py --smoke   # 300 transactions, a throw-away database (CI)
 
 Uses generate_ledger's kept database for each size (generated on first use). Read-only. Each round:
 baseline, ``ledger.services.verification.ledger_verify()``, baseline again. The baseline is a bare
@@ -58,8 +59,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000])
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes in a throw-away database (CI)")
     args = parser.parse_args()
-    gen.django_setup()
+    if args.smoke:
+        args.sizes, args.rounds = [300], 1
+        gen.smoke_setup("ledger_verify")
+    else:
+        gen.django_setup()
     from django.db import connection
 
     results = []

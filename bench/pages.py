@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/pages.py [--projects 300] [--repeat 30]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/charity_bench .venv/bin/python bench/pages.py
+    .venv/bin/python bench/pages.py --smoke   # 3 projects, 2 runs each, in a throw-away database (bench/smoke.py)
 
 Generates N projects with a page each (deterministic data) in a throw-away database, then times:
 - the project index page (all N cards, filters, progress bars) and one project page, through the full stack
@@ -26,8 +27,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def _setup_database() -> str:
-    if "DATABASE_URL" not in os.environ:
+def _setup_database(smoke: bool) -> str:
+    if smoke:
+        import smoke as smoke_mode
+
+        smoke_mode.throwaway_use("pages")
+    elif "DATABASE_URL" not in os.environ:
         os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "charity.settings.test")
     import django
@@ -39,9 +44,12 @@ def _setup_database() -> str:
     setup_test_environment()
     from django.db import connection
 
-    # Work in a test database so a PostgreSQL URL's own data is never touched.
+    # Work in a test database so a PostgreSQL URL's own data is never touched (the smoke mode's is one already).
     old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    if smoke:
+        call_command("migrate", verbosity=0, interactive=False)
+    else:
+        connection.creation.create_test_db(verbosity=0, autoclobber=True)
     call_command("load_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
     return old_name
 
@@ -84,8 +92,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--projects", type=int, default=300)
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--smoke", action="store_true", help="3 projects, 2 runs, a throw-away database (CI)")
     args = parser.parse_args()
-    old_name = _setup_database()
+    if args.smoke:
+        args.projects, args.repeat = 3, 2
+    old_name = _setup_database(args.smoke)
     generate(args.projects)
 
     from django.db import connection
@@ -106,8 +117,10 @@ def main() -> None:
     def index():
         assert client.get("/projects/").status_code == 200
 
+    one_project = f"/projects/bench-{min(7, args.projects - 1)}/"
+
     def project_page():
-        assert client.get("/projects/bench-7/").status_code == 200
+        assert client.get(one_project).status_code == 200
 
     def home():
         assert client.get("/").status_code == 200
@@ -125,7 +138,8 @@ def main() -> None:
             f"{name:<22}{statistics.median(samples):>10.1f}{p95(samples):>10.1f}{ratio:>12.1f}"
             f"{len(ctx.captured_queries):>9}"
         )
-    connection.creation.destroy_test_db(old_name, verbosity=0)
+    if not args.smoke:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":

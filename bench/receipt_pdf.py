@@ -1,6 +1,7 @@
 """Receipt PDF (捐赠回执) rendering: the naive font set-up against ours, in the same run.
 
     .venv/bin/python bench/receipt_pdf.py [--naive 3] [--ours 30] [--skip-prepare] [--backend harfbuzz fonttools]
+    .venv/bin/python bench/receipt_pdf.py --smoke   # one render of each, two names, no warm-up (CI)
 
 Both render the same template and data with WeasyPrint; only the fonts differ:
 - naive: font-family "Noto Sans CJK SC" found through fontconfig (the full 65,535-glyph face of Debian's
@@ -15,6 +16,11 @@ system-font fallback, where ours is timed only as often as the naive render.
 Two subsetters: WeasyPrint subsets with HarfBuzz (libharfbuzz-subset0 >= 4.1) when it can load it and with
 fontTools otherwise. ``fonttools`` simulates a machine without the library by hiding it from WeasyPrint for that
 part of the run. ``--skip-prepare`` skips timing the one-off build of the prepared fonts (into a temporary folder).
+
+``--smoke`` (CI): one naive and one of our renders per row, without warm-up; the common name and the system-font
+fallback (Hangul) with HarfBuzz, the common name only with fontTools (a naive fontTools render subsets the whole
+CJK face: ~5 s); only the font built on first use is made in var/fonts, and the one-off preparation is timed for
+the smallest prepared font only. No database.
 """
 
 from __future__ import annotations
@@ -94,8 +100,9 @@ def run(fn, data) -> tuple[float, float, int]:
     return (time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000, size
 
 
-def compare(data, naive_n: int, ours_n: int) -> dict:
-    run(naive_pdf, data), run(ours_pdf, data)  # warm-up: fontconfig, Pango, templates, @font-face copies
+def compare(data, naive_n: int, ours_n: int, warm: bool = True) -> dict:
+    if warm:
+        run(naive_pdf, data), run(ours_pdf, data)  # warm-up: fontconfig, Pango, templates, @font-face copies
     naive, ours = [], []
     every = max(1, ours_n // max(1, naive_n))
     for i in range(ours_n):
@@ -129,15 +136,16 @@ class subsetter:
         self.module.harfbuzz_subset = self.saved
 
 
-def prepare_cost() -> list[tuple[str, float, float, int]]:
-    """Build the prepared fonts from scratch into a temporary VAR_DIR: (family, wall s, CPU s, bytes)."""
+def prepare_cost(smoke: bool = False) -> list[tuple[str, float, float, int]]:
+    """Build the prepared fonts (smoke: the smallest) from scratch into a temporary VAR_DIR: (family, wall s, CPU s,
+    bytes)."""
     from django.test import override_settings
 
     from donations.receipts import fonts
 
     rows = []
     with tempfile.TemporaryDirectory() as var, override_settings(VAR_DIR=Path(var)):
-        for font in fonts.PREPARED_FONTS:
+        for font in [fonts.SUPPLEMENTARY] if smoke else fonts.PREPARED_FONTS:
             wall, cpu = time.perf_counter(), time.process_time()
             path = fonts.ensure_prepared(font, build=True)
             rows.append((font.family, time.perf_counter() - wall, time.process_time() - cpu, path.stat().st_size))
@@ -165,22 +173,27 @@ def main() -> None:
     parser.add_argument("--ours", type=int, default=30)
     parser.add_argument("--backend", nargs="+", default=["harfbuzz", "fonttools"], choices=["harfbuzz", "fonttools"])
     parser.add_argument("--skip-prepare", action="store_true")
+    parser.add_argument("--smoke", action="store_true", help="one render each, two names, no warm-up (CI)")
     args = parser.parse_args()
+    if args.smoke:
+        args.naive = args.ours = 1
     _setup()
     from donations.receipts import fonts
 
     print(machine())
-    for font in fonts.PREPARED_FONTS:  # the run below needs both; building them here is not timed
-        fonts.ensure_prepared(font, build=True)
+    for font in fonts.PREPARED_FONTS:  # the run below needs them; building them here is not timed
+        fonts.ensure_prepared(font, build=None if args.smoke else True)
     base = sample_receipt()
     print(f"{'subsetter':<10} {'donor name':<17} {'naive ms (cpu)':>18} {'ours ms (cpu)':>16} {'ratio (cpu)':>13} "
           f"{'naive kB':>9} {'ours kB':>8} {'n':>6}")
     for backend in args.backend:
         with subsetter(backend):
             for label, name in NAMES.items():
+                if args.smoke and not (name == NAMES["common (GB 2312)"] or (name, backend) == (FALLBACK, "harfbuzz")):
+                    continue
                 data = replace(base, donor_name=name)
                 ours_n = args.naive if name == FALLBACK else args.ours
-                result = compare(data, args.naive, ours_n)
+                result = compare(data, args.naive, ours_n, warm=not args.smoke)
                 naive, ours = result["naive"], result["ours"]
                 print(
                     f"{backend:<10} {label:<17} {median(naive, 0):>9.0f} ({median(naive, 1):>5.0f}) "
@@ -190,7 +203,7 @@ def main() -> None:
                     flush=True,
                 )
     if not args.skip_prepare:
-        for family, wall, cpu, size in prepare_cost():
+        for family, wall, cpu, size in prepare_cost(args.smoke):
             print(f"one-off preparation of {family}: {wall:.1f} s ({cpu:.1f} s CPU), {size / 1e6:.1f} MB")
     print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 

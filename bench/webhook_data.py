@@ -42,6 +42,7 @@ def server_env(db_name: str, conn_max_age: int) -> dict[str, str]:
         ALLOWED_HOSTS="127.0.0.1",
         LEDGER_SIGNING_KEY=base64.b64encode(bytes(range(32))).decode(),
         LEDGER_PSEUDONYM_KEY="bench-pseudonym-key",
+        PERSONAL_DATA_KEY="bench-personal-data-key",  # production settings refuse to start without it
         ALLOW_SANDBOX_PAYMENTS="true",
         SANDBOX_WEBHOOK_SECRET=WEBHOOK_SECRET,
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",

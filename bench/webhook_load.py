@@ -7,6 +7,8 @@ signature check, measured in the same run.
                                            [--profile 200] [--keep-db]
     # persistent database connections and threaded workers:
     .venv/bin/python bench/webhook_load.py --workers 2 --worker-class gthread --threads 4 --conn-max-age 60
+    # CI: 12 events in 2 rounds, 2 workers, every check and --profile 4, at most 5 minutes, a throw-away database:
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/charity .venv/bin/python bench/webhook_load.py --smoke
 
 Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust) and gunicorn in the venv. Exits non-zero if any check
 fails.
@@ -38,6 +40,10 @@ every duplicate ``duplicate`` — and runs ``manage.py verify_ledger``. ``--prof
 events in this process (no HTTP) to count SQL statements per event and time the part of the transaction that
 holds the receipt-counter row lock and the ledger's writer lock (nothing else can post meanwhile), with a
 cProfile of where the time goes.
+
+``--smoke`` (CI) runs all of it at the tiniest sizes in ``bench/smoke.py``'s throw-away database
+(``<DATABASE_URL's name>_smoke_webhooks``): 12 events in 2 rounds with half of them delivered twice, 2 clients, 2
+sync workers, ``--profile 4``; the whole run is bounded (an alarm stops it, and gunicorn with it, after 5 minutes).
 """
 
 from __future__ import annotations
@@ -101,7 +107,7 @@ class Server:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise SystemExit(f"gunicorn exited with {self.process.returncode}; see {self.log.name}")
+                raise SystemExit(f"gunicorn exited with {self.process.returncode}; {self.log_tail()}")
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
                 conn.request("POST", URL, b"{}", {"X-Forwarded-Proto": "https"})
@@ -109,7 +115,12 @@ class Server:
                     return
             except OSError:
                 time.sleep(0.2)
-        raise SystemExit(f"gunicorn did not answer within {timeout} s; see {self.log.name}")
+        raise SystemExit(f"gunicorn did not answer within {timeout} s; {self.log_tail()}")
+
+    def log_tail(self, lines: int = 15) -> str:
+        self.log.flush()
+        tail = Path(self.log.name).read_text(errors="replace").splitlines()[-lines:]
+        return f"the end of its log {self.log.name}:\n" + "\n".join(tail)
 
     def worker_pids(self) -> list[int]:
         pids = []
@@ -771,6 +782,29 @@ def machine(connection) -> str:
 # --- main --------------------------------------------------------------------------------------------------
 
 
+SMOKE_SECONDS = 300
+
+
+def smoke_arguments(args) -> None:
+    """--smoke: the tiniest run that still has concurrent pairs, late duplicates, two rounds and the profile; a
+    throw-away database on DATABASE_URL's server; an alarm that ends the run (finally blocks included: gunicorn is
+    stopped and the database dropped) if anything hangs."""
+    import smoke
+
+    if not smoke.is_postgres(os.environ.get("DATABASE_URL", "")):
+        sys.exit("webhook_load.py needs PostgreSQL: set DATABASE_URL=postgres://…")
+    args.events, args.projects, args.rounds, args.duplicates, args.clients = 12, 2, 2, 0.5, 2
+    args.workers, args.worker_class, args.threads, args.profile, args.keep_db = 2, "sync", 1, 4, False
+    args.db = smoke.pg_name("webhooks")
+
+    def out_of_time(signum, frame):
+        raise SystemExit(f"smoke: not finished within {SMOKE_SECONDS} s")
+
+    signal.signal(signal.SIGALRM, out_of_time)
+    signal.alarm(SMOKE_SECONDS)
+
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=2000, help="unique checkout.session.completed events (gifts)")
@@ -786,12 +820,20 @@ def main() -> None:
     parser.add_argument("--profile", type=int, default=200, help="extra events replayed in-process (0: none)")
     parser.add_argument("--db", default="charity_bench_webhooks")
     parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument("--smoke", action="store_true", help="12 events, 2 rounds, 2 workers, bounded (CI)")
     args = parser.parse_args()
+    if args.smoke:
+        smoke_arguments(args)
 
     env = data.server_env(args.db, args.conn_max_age)
     print(f"database {args.db}: creating, migrating, {args.events} pending gifts over {args.projects} projects",
           flush=True)
-    data.database_create(args.db)
+    if args.smoke:
+        import smoke
+
+        smoke.throwaway_create("webhooks")  # a copy of the migrated template when the tests name one
+    else:
+        data.database_create(args.db)
     server = None
     try:
         data.django_setup(env)
