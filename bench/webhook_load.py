@@ -902,9 +902,12 @@ def main() -> None:
     finally:
         if server is not None:
             server.stop()
-        from django.db import connections
+        try:
+            from django.db import connections
 
-        connections.close_all()
+            connections.close_all()
+        except Exception as error:  # noqa: BLE001 - settings that failed to load: nothing open, drop all the same
+            print(f"(closing connections: {type(error).__name__})")
         if args.keep_db:
             print(f"kept database {args.db}")
         else:
