@@ -97,15 +97,17 @@ def test_ledger_export_is_safe_and_has_one_row_per_leg(client, auditor, project)
 
 
 def test_public_open_data_csv_cannot_carry_a_formula(client, project):
-    """The ledger's public CSV (``ledger.exports.csv_rows``) puts the donor's public name inside the JSON details
-    column, which starts with ``{``: no cell of it starts a formula, whatever the donor typed."""
+    """The ledger's public CSV (``ledger.exports.csv_rows``) puts what a donor typed into a record (an in-kind
+    gift's description) inside the JSON details column, which starts with ``{``: no cell of it starts a formula.
+    The hostile public name is not there at all: records carry a commitment to it."""
     hostile_gifts(project)
     response = client.get("/api/ledger/v1/open-data/ledger.csv")
     rows = csv_table(response)
     assert unsafe_cells(rows) == []
     details = [row[-1] for row in rows[1:]]
     assert all(d.startswith("{") for d in details)
-    assert any(json.loads(d).get("donor") == HYPERLINK for d in details), "the hostile name is there, inside JSON"
+    assert any(json.loads(d).get("items") == AT for d in details), "the hostile description is there, inside JSON"
+    assert not any("HYPERLINK" in d for d in details)
 
 
 # -- content ---------------------------------------------------------------------------------------------------

@@ -79,10 +79,14 @@ def test_the_single_reveal_permission_is_gone():
     assert not Permission.objects.filter(content_type__app_label="projects", codename="reveal_beneficiary").exists()
 
 
+# Settings rather than records: a word wrongly put on the donor-name review list (署名敏感词) may be taken off.
+DELETABLE_SETTINGS = {"donations.delete_heldword"}
+
+
 def test_no_group_deletes_anything_of_beneficiaries_disbursements_donations_or_the_ledger():
     for name in GROUP_PERMISSIONS:
         deletes = {p for p in perms(name) if p.startswith(("projects.delete_", "donations.delete_", "ledger.delete_"))}
-        assert not deletes, name
+        assert not deletes - DELETABLE_SETTINGS, name
 
 
 def test_the_editor_never_sees_beneficiaries_disbursements_or_donors():
