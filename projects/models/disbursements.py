@@ -269,7 +269,7 @@ class Disbursement(StatusMachine):
         ]
 
     def __str__(self) -> str:
-        return f"{self.project.code} · {self.beneficiary.masked_name} · {self.amount}"
+        return f"{self.project.code} · {self.beneficiary.masked_name} · ¥{self.amount:,.2f}"
 
 
 class Approval(models.Model):
