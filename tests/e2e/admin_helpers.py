@@ -13,9 +13,12 @@ from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
+from django.core.cache import caches
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
 
+from charity.demo.loader import load_demo
 from tests.e2e.conftest import CHROMIUM_ARGS, CHROMIUM_PATH
+from tests.factories import staff_user
 
 # Longer than the public pages' 5 s: an admin page pulls in Wagtail's scripts and styles, and a live server on a
 # busy test machine sometimes needs more than 5 s for that. A hang still fails within a quarter of a minute.
@@ -93,3 +96,15 @@ def yuan(text: str) -> Decimal:
 
 def shown_yuan(amount: Decimal) -> str:
     return f"¥{amount:,.2f}"
+
+
+def demo_with_superuser(username: str = "e2e-admin"):
+    """The demo charity as `make run` loads it (caches cleared first: a live-server test starts from a restored
+    database) and a superuser who made none of its records, so every action is offered to them."""
+    for cache in caches.all():
+        cache.clear()
+    load_demo()
+    admin = staff_user(username)
+    admin.is_superuser = True
+    admin.save()
+    return admin

@@ -15,13 +15,11 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.core.cache import caches
 from playwright.sync_api import Page, expect
 
-from charity.demo.loader import load_demo
 from projects.models import Beneficiary, Disbursement, DisbursementStatus, Project
 from projects.services import DisbursementDraft, batch_create, batch_submit, disbursement_create
-from tests.e2e.admin_helpers import chromium, log_in
+from tests.e2e.admin_helpers import chromium, demo_with_superuser, log_in
 from tests.e2e.admin_layout import badly_drawn, look, screenshot, whole_page
 from tests.factories import staff_user
 
@@ -59,12 +57,7 @@ def _draft_subsidy(project: Project, officer) -> Disbursement:
 
 @pytest.fixture
 def records(transactional_db, django_db_serialized_rollback, live_server) -> Records:
-    for cache in caches.all():
-        cache.clear()
-    load_demo()
-    admin = staff_user("e2e-admin")
-    admin.is_superuser = True
-    admin.save()
+    demo_with_superuser()
     officer = staff_user("e2e-officer", "项目官员")
     dialysis = Project.objects.get(code="XT100")
     single = Disbursement.objects.filter(project=dialysis, batch=None)

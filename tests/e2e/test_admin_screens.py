@@ -13,17 +13,14 @@ import re
 from dataclasses import dataclass
 
 import pytest
-from django.core.cache import caches
 from django.test import RequestFactory
 from django.urls import reverse
 from playwright.sync_api import Page
 from wagtail import hooks
 from wagtail.admin.menu import admin_menu
 
-from charity.demo.loader import load_demo
-from tests.e2e.admin_helpers import chromium, log_in
+from tests.e2e.admin_helpers import chromium, demo_with_superuser, log_in
 from tests.e2e.admin_layout import badly_drawn, icon_buttons, screenshot, whole_page
-from tests.factories import staff_user
 
 pytestmark = pytest.mark.e2e
 
@@ -66,12 +63,7 @@ def _menu_screens(user) -> list[tuple[str, str]]:
 
 @pytest.fixture
 def menu(transactional_db, django_db_serialized_rollback, live_server) -> Menu:
-    for cache in caches.all():
-        cache.clear()
-    load_demo()
-    admin = staff_user("e2e-admin")
-    admin.is_superuser = True
-    admin.save()
+    admin = demo_with_superuser()
     return Menu(url=live_server.url, screens=_menu_screens(admin))
 
 

@@ -136,7 +136,6 @@ def test_an_anonymous_gift_shows_as_anonymous_on_the_wall(project: ProjectUnderT
     assert "不想留名的人" not in page.content()
 
 
-
 def test_the_donate_form_works_with_the_keyboard_alone(project: ProjectUnderTest, page: Page):
     first, second = (_preset_label(amount) for amount in project.presets[:2])
     page.goto(project.url)

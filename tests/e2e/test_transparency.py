@@ -12,7 +12,6 @@ pytestmark = pytest.mark.e2e
 MAX_ARROWS = 80
 
 
-
 def test_the_ledger_table_scrolls_in_its_region_not_the_page(page: Page, demo_url: str):
     page.goto(demo_url + "/transparency/")
     expect(page.get_by_role("heading", level=1)).to_have_text("公开账本")
