@@ -286,7 +286,7 @@ def dictionary_tables() -> dict[str, dict]:
         "record_fields": RECORD_FIELDS,
         "kinds": {kind.value: kind.label for kind in TransactionKind},
         "sides": SIDES,
-        "accounts": {**{code: name for code, name, _type, _restricted in STANDARD_ACCOUNTS}, **FUND_ACCOUNTS},
+        "accounts": {**{account.code: account.name for account in STANDARD_ACCOUNTS}, **FUND_ACCOUNTS},
     }
 
 

@@ -1,6 +1,6 @@
 """The ledger's tables. Transactions, legs, Merkle nodes and tree heads are append-only."""
 
-from .accounts import Account, AccountDay, AccountIdentityError, AccountType, Side
+from .accounts import Account, AccountDay, AccountIdentityError, AccountType, Side, StatementLine
 from .log import MerkleNode, TreeHead
 from .transactions import LedgerImmutableError, Leg, Transaction, TransactionKind
 
@@ -13,6 +13,7 @@ __all__ = [
     "Leg",
     "MerkleNode",
     "Side",
+    "StatementLine",
     "Transaction",
     "TransactionKind",
     "TreeHead",

@@ -19,18 +19,53 @@ class AccountType(models.TextChoices):
 DEBIT_NORMAL = frozenset({AccountType.ASSET, AccountType.EXPENSE})
 
 
+class StatementLine(models.TextChoices):
+    """The line of 资产负债表 (assets, liabilities, net assets) or 业务活动表 (income, expenses) an account feeds,
+    per 《民间非营利组织会计制度》. A sub-account feeds its parent's line."""
+
+    CASH = "cash", "货币资金"
+    SHORT_TERM_INVESTMENTS = "short_term_investments", "短期投资"
+    RECEIVABLES = "receivables", "应收款项"
+    INVENTORY = "inventory", "存货"
+    FIXED_ASSETS_COST = "fixed_assets_cost", "固定资产原价"
+    ACCUMULATED_DEPRECIATION = "accumulated_depreciation", "减:累计折旧"
+    INTANGIBLE_ASSETS = "intangible_assets", "无形资产"
+    SHORT_TERM_BORROWINGS = "short_term_borrowings", "短期借款"
+    PAYABLES = "payables", "应付款项"
+    PAYROLL_PAYABLE = "payroll_payable", "应付工资"
+    TAXES_PAYABLE = "taxes_payable", "应交税金"
+    ADVANCES_RECEIVED = "advances_received", "预收账款"
+    UNRESTRICTED_NET_ASSETS = "unrestricted_net_assets", "非限定性净资产"
+    RESTRICTED_NET_ASSETS = "restricted_net_assets", "限定性净资产"
+    DONATION_INCOME = "donation_income", "捐赠收入"
+    MEMBERSHIP_INCOME = "membership_income", "会费收入"
+    SERVICE_INCOME = "service_income", "提供服务收入"
+    GOVERNMENT_GRANTS = "government_grants", "政府补助收入"
+    SALES_INCOME = "sales_income", "商品销售收入"
+    INVESTMENT_INCOME = "investment_income", "投资收益"
+    OTHER_INCOME = "other_income", "其他收入"
+    PROGRAMME_COST = "programme_cost", "业务活动成本"
+    MANAGEMENT_COST = "management_cost", "管理费用"
+    FUNDRAISING_COST = "fundraising_cost", "筹资费用"
+    OTHER_EXPENSES = "other_expenses", "其他费用"
+
+
+BALANCE_SHEET_TYPES = frozenset({AccountType.ASSET, AccountType.LIABILITY, AccountType.NET_ASSETS})
+
+
 class Side(models.TextChoices):
     DEBIT = "D", "借"
     CREDIT = "C", "贷"
 
 
 # What an account *is*: fixed once created, because balances, fund figures and the statements group by them.
-IDENTITY_FIELDS = ("code", "type", "is_restricted", "fund_code", "currency")
+# Only the name may change (a correction of wording, not of meaning: see docs/ledger.md, "Chart of accounts").
+IDENTITY_FIELDS = ("code", "type", "is_restricted", "fund_code", "currency", "parent_id", "statement_line")
 
 
 class AccountQuerySet(models.QuerySet):
     def update(self, **kwargs):
-        changed = sorted(set(kwargs) & set(IDENTITY_FIELDS))
+        changed = sorted(set(kwargs) & {*IDENTITY_FIELDS, "parent"})
         if changed:
             raise AccountIdentityError(changed)
         return super().update(**kwargs)
@@ -44,6 +79,10 @@ class AccountIdentityError(Exception):
 class Account(models.Model):
     """会计科目. ``fund_code`` ties restricted income and expense accounts to one fund (e.g. XT100).
 
+    ``parent`` is the first-level account (一级科目) a sub-account (明细科目) belongs to, e.g. 5201 for
+    5201.01 工资福利, 4101 for 4101.XT100, 1009 其他货币资金 for 1012.STRIPE; ``statement_line`` the line of
+    资产负债表 or 业务活动表 it feeds; ``is_restricted`` its nature (限定性 / 非限定性).
+
     ``debit_total`` / ``credit_total`` are running totals kept by the posting service in the same
     database transaction as the legs; ``verify_ledger`` proves they equal the legs' sums.
     """
@@ -53,6 +92,10 @@ class Account(models.Model):
     type = models.CharField("科目类别", max_length=12, choices=AccountType.choices)
     is_restricted = models.BooleanField("限定性", default=False)
     fund_code = models.CharField("基金代码", max_length=32, blank=True, db_index=True)
+    parent = models.ForeignKey(
+        "self", verbose_name="上级科目", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    statement_line = models.CharField("报表项目", max_length=32, choices=StatementLine.choices, blank=True)
     currency = currency_field()
     debit_total = amount_field("借方累计", default=Decimal("0.00"))
     credit_total = amount_field("贷方累计", default=Decimal("0.00"))
@@ -84,6 +127,15 @@ class Account(models.Model):
             if changed:
                 raise AccountIdentityError(changed)
         super().save(*args, **kwargs)
+
+    @property
+    def is_used(self) -> bool:
+        """Has anything been posted to it? (Its running totals move with every leg.)"""
+        return bool(self.debit_total or self.credit_total)
+
+    @property
+    def statement_name(self) -> str:
+        return "资产负债表" if self.type in BALANCE_SHEET_TYPES else "业务活动表"
 
     @property
     def is_debit_normal(self) -> bool:
