@@ -3,8 +3,8 @@
 | group | does | reveals in full (logged) | never |
 |---|---|---|---|
 | 项目官员 | registers beneficiaries, enrolments; drafts, submits disbursements, batches | all four | approves, pays |
-| 审核人 | approves or returns what others submitted; reads the 民生监察 report | nothing | drafts, pays |
-| 财务 | pays approved ones, reverses paid ones, records gifts | the bank account only | approves |
+| 审核人 | approves or returns what others submitted (and posts vouchers); reads 民生监察 | nothing | drafts, pays |
+| 财务 | pays approved ones, reverses paid ones, records gifts; drafts vouchers | the bank account only | approves |
 | 审计 | reads everything | all four | changes anything |
 | 编辑 | edits and publishes pages, images and documents | nothing | sees beneficiaries, disbursements or donors |
 
@@ -14,6 +14,10 @@ needs only where the money goes. 审核人 records no gifts either.
 
 A group's permissions are reset to exactly this list each time, so a permission granted by hand to a group is
 taken back at the next deploy: give it to a person or change this table.
+
+Vouchers are checked by 审核人, not by a new 财务主管 group: 审核人 is already the group that holds no drafting,
+paying or gift-recording permission, so a voucher's maker (财务) and its checker are different groups by
+construction; an organisation with a 财务主管 gives that person ``finance.approve_voucher`` directly.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from __future__ import annotations
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.db.models import Q
+
+from finance.services.documents import PRIVATE_COLLECTION as FINANCE_DOCUMENTS
 
 ADMIN = ["wagtailadmin.access_admin"]
 READ_PROJECTS = [
@@ -32,6 +38,7 @@ READ_PROJECTS = [
     "projects.view_disbursementbatch",
     "projects.view_approval",
 ]
+READ_VOUCHERS = ["finance.view_voucher", "finance.view_voucherline", "finance.view_voucherapproval"]
 REVEAL_ALL = [
     "projects.reveal_beneficiary_id_number",
     "projects.reveal_beneficiary_phone",  # the person's and the guardian's
@@ -59,7 +66,14 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "wagtaildocs.change_document",
         "wagtaildocs.choose_document",
     ],
-    "审核人": [*ADMIN, *READ_PROJECTS, "projects.approve_disbursement", "projects.view_audit_checks"],
+    "审核人": [
+        *ADMIN,
+        *READ_PROJECTS,
+        "projects.approve_disbursement",
+        "projects.view_audit_checks",
+        *READ_VOUCHERS,
+        "finance.approve_voucher",  # 审核记账凭证: approves, posts, returns, cancels and reverses vouchers
+    ],
     "财务": [
         *ADMIN,
         *READ_PROJECTS,
@@ -81,6 +95,10 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "donations.delete_heldword",
         "donations.view_heldword",
         "ledger.view_transaction",  # the books they keep: the ledger export (导出数据 · 账本)
+        *READ_VOUCHERS,
+        "finance.add_voucher",  # 制单
+        "finance.change_voucher",
+        "finance.submit_voucher",
     ],
     "审计": [*ADMIN, *REVEAL_ALL, "projects.view_audit_checks"],  # + every view_* (below)
     "编辑": [
@@ -93,7 +111,7 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "wagtaildocs.choose_document",
     ],
 }
-AUDITOR_READS = ["projects", "donations", "ledger"]  # every view_* permission of these apps
+AUDITOR_READS = ["projects", "donations", "ledger", "finance"]  # every view_* permission of these apps
 PAGE_EDITOR_PERMISSIONS = ["add_page", "change_page", "publish_page"]
 DOCUMENT_PERMISSIONS = ["add_document", "change_document", "choose_document"]
 IMAGE_PERMISSIONS = ["add_image", "change_image", "choose_image"]
@@ -103,6 +121,9 @@ IMAGE_PERMISSIONS = ["add_image", "change_image", "choose_image"]
 PRIVATE_DOCUMENTS = "受助人材料(不公开)"
 PUBLIC_DOCUMENTS = "公开文件"
 PRIVATE_DOCUMENT_READERS = ["项目官员", "审核人", "财务", "审计"]
+# A voucher's documents (invoices, contracts, payroll sheets naming staff) go through the voucher screens into their
+# own collection, which officers and editors may not open.
+FINANCE_DOCUMENT_READERS = ["审核人", "财务", "审计"]
 
 
 def _permissions(names: list[str]) -> list[Permission]:
@@ -159,6 +180,7 @@ def _wagtail_object_permissions(groups: dict[str, Group]) -> None:
     restriction.restriction_type = CollectionViewRestriction.GROUPS
     restriction.save()
     restriction.groups.set([groups[name] for name in PRIVATE_DOCUMENT_READERS])
+    _restrict(_child_collection(root_collection, FINANCE_DOCUMENTS), [groups[n] for n in FINANCE_DOCUMENT_READERS])
     grants = [
         ("项目官员", private, DOCUMENT_PERMISSIONS),
         ("编辑", _child_collection(root_collection, PUBLIC_DOCUMENTS), DOCUMENT_PERMISSIONS),
@@ -169,6 +191,17 @@ def _wagtail_object_permissions(groups: dict[str, Group]) -> None:
             GroupCollectionPermission.objects.get_or_create(
                 group=groups[group_name], collection=collection, permission=Permission.objects.get(codename=codename)
             )
+
+
+def _restrict(collection, groups: list[Group]) -> None:
+    from wagtail.models import CollectionViewRestriction
+
+    restriction, _ = CollectionViewRestriction.objects.get_or_create(
+        collection=collection, defaults={"restriction_type": CollectionViewRestriction.GROUPS}
+    )
+    restriction.restriction_type = CollectionViewRestriction.GROUPS
+    restriction.save()
+    restriction.groups.set(groups)
 
 
 def _child_collection(root, name: str):

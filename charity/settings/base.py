@@ -19,6 +19,7 @@ INSTALLED_APPS = [
     "ledger",
     "projects",
     "donations",
+    "finance",
     "reports",
     "bulk",
     "cms",
@@ -176,6 +177,8 @@ PERSONAL_DATA_KEY = env.str("PERSONAL_DATA_KEY", default="")  # dev.py and test.
 PERSONAL_DATA_OLD_KEYS = env.list("PERSONAL_DATA_OLD_KEYS", default=[])
 # Disbursements: above this amount (yuan) two distinct approvers are needed (双人审批).
 DISBURSEMENT_DUAL_APPROVAL_AMOUNT = Decimal(env.str("DISBURSEMENT_DUAL_APPROVAL_AMOUNT", default="50000.00"))
+# Vouchers (记账凭证): above this total of debits (yuan) two distinct approvers are needed before posting.
+VOUCHER_DUAL_APPROVAL_AMOUNT = Decimal(env.str("VOUCHER_DUAL_APPROVAL_AMOUNT", default="50000.00"))
 # Work waiting longer than this many days (a submission to approve, an approval to pay, a returned draft) goes into
 # the daily overdue digest (send_overdue_digest) and is flagged on the dashboard's 待我处理 panel.
 WORK_OVERDUE_DAYS = env.int("WORK_OVERDUE_DAYS", default=3)
@@ -189,6 +192,8 @@ STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")  # a Stripe-compatible server, e.g. for tests
 STRIPE_PAYMENT_METHOD_TYPES = env.list("STRIPE_PAYMENT_METHOD_TYPES", default=["card", "alipay", "wechat_pay"])
 SANDBOX_WEBHOOK_SECRET = env.str("SANDBOX_WEBHOOK_SECRET", default="")  # dev.py and test.py set their own
+# The sandbox's simulated Stripe fee per payment method, a fraction of the amount ("card=0.006,alipay=0.006").
+SANDBOX_FEE_RATES = env.dict("SANDBOX_FEE_RATES", default={"card": "0.006", "alipay": "0.006", "wechat_pay": "0.006"})
 DONATION_MIN_AMOUNT = Decimal(env.str("DONATION_MIN_AMOUNT", default="1.00"))
 DONATION_MAX_AMOUNT = Decimal(env.str("DONATION_MAX_AMOUNT", default="50000.00"))
 DONATION_LOOKUP_ATTEMPTS = env.int("DONATION_LOOKUP_ATTEMPTS", default=10)  # per client address …
