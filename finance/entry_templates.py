@@ -1,29 +1,17 @@
 """Templates for the usual entries (常用凭证模板): prefilled lines the maker edits (amounts are left to fill in).
 
-Codes follow ``ledger.chart``. Codes a template needs that the chart may not hold yet are created on first use with
-their 《民间非营利组织会计制度》 name and type (``ACCOUNTS_ON_USE``, ``finance.services.accounts_on_use_ensure``).
+Codes are the first-level accounts of ``ledger.chart`` (《民间非营利组织会计制度》): 1002 银行存款, 1501 固定资产,
+1502 累计折旧, 2204 应付工资, 4201 会费收入, 4401 政府补助收入, 4901 其他收入, 5201 管理费用. A database whose chart
+predates them gets them on first use (``finance.services.accounts_on_use_ensure`` runs ``chart_ensure``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ledger.models import AccountType
-
 BANK = "1002"
 MANAGEMENT_COST = "5201"
-WAGES_PAYABLE = "2202"
-
-ACCOUNTS_ON_USE: dict[str, tuple[str, str]] = {
-    "1002": ("银行存款", AccountType.ASSET),
-    "1501": ("固定资产", AccountType.ASSET),
-    "1502": ("累计折旧", AccountType.ASSET),  # a contra-asset: its balance sits on the credit side
-    "2202": ("应付工资", AccountType.LIABILITY),
-    "4201": ("会费收入", AccountType.INCOME),
-    "4401": ("政府补助收入", AccountType.INCOME),
-    "4901": ("其他收入", AccountType.INCOME),
-    "5201": ("管理费用", AccountType.EXPENSE),
-}
+WAGES_PAYABLE = "2204"
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from finance.entry_templates import ACCOUNTS_ON_USE
 from finance.models import Side, Voucher, VoucherLine, VoucherStatus
+from ledger.chart import FIRST_LEVEL, chart_ensure
 from ledger.models import Account
 from ledger.privacy import PersonalDataError, check_public_details
 
@@ -58,10 +58,11 @@ def require_permission(user, codename: str, action: str) -> None:
 
 
 def accounts_on_use_ensure(codes: Sequence[str]) -> None:
-    """Create the template accounts among ``codes`` that the chart does not hold yet (never changes one)."""
-    for code in set(codes) & ACCOUNTS_ON_USE.keys():
-        name, type_ = ACCOUNTS_ON_USE[code]
-        Account.objects.get_or_create(code=code, defaults={"name": name, "type": type_})
+    """A standard account among ``codes`` that this database lacks is created with the whole standard chart
+    (``chart_ensure`` never changes an existing account); any other unknown code stays an error for the maker."""
+    wanted = {code for code in codes if code in FIRST_LEVEL}
+    if wanted and Account.objects.filter(code__in=wanted).count() < len(wanted):
+        chart_ensure()
 
 
 def voucher_errors(draft: VoucherDraft) -> list[str]:
