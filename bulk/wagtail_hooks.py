@@ -6,9 +6,10 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.log_actions import LogFormatter
 
-from bulk import export_urls, urls, views  # importing export_urls also registers the exports' audit-log action
+from bulk import book_exports, export_urls, urls, views  # export_urls also registers its audit-log action
 
 hooks.register("register_admin_urls", lambda: export_urls.urlpatterns)
+hooks.register("register_admin_urls", lambda: book_exports.urlpatterns)  # 账簿's CSV/XLSX (ledger.admin.books)
 hooks.register("register_admin_menu_item", export_urls.export_menu_item)
 
 

@@ -95,6 +95,9 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "donations.delete_heldword",
         "donations.view_heldword",
         "ledger.view_transaction",  # the books they keep: the ledger export (导出数据 · 账本)
+        "ledger.view_account",  # 账簿: 科目余额表, 明细账, 会计科目 (审计 reads them through every view_*)
+        "ledger.add_account",  # 添加明细科目 (5201.01 工资福利 …)
+        "ledger.change_account",  # an account's name, only while nothing is posted to it
         *READ_VOUCHERS,
         "finance.add_voucher",  # 制单
         "finance.change_voucher",

@@ -35,3 +35,11 @@ def amount_field(verbose_name: str, *, non_negative: bool = True, **kwargs) -> m
 
 def currency_field() -> models.CharField:
     return models.CharField("币种", max_length=3, choices=CURRENCY_CHOICES, default=DEFAULT_CURRENCY)
+
+
+def yuan(amount: Decimal | int | str | None) -> str:
+    """¥1,234.00 as the admin reads amounts (the ledger's own screens; ``projects.formatting.yuan`` elsewhere);
+    blank for zero, so a 科目余额表 shows only the figures that are there."""
+    if amount is None or amount == "" or Decimal(amount) == 0:
+        return ""
+    return f"¥{Decimal(amount):,.2f}"

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet, Sum
 
-from ledger.models import Account, AccountDay, Leg, Side
+from ledger.models import Account, AccountDay, Leg, Side, TransactionKind
 from ledger.money import quantize
 
 ZERO = Decimal("0.00")
@@ -159,6 +159,10 @@ class LedgerLine:
     debit: Decimal
     credit: Decimal
     balance: Decimal
+
+    @property
+    def kind_label(self) -> str:
+        return str(TransactionKind(self.kind).label) if self.kind in TransactionKind.values else self.kind
 
     @property
     def balance_direction(self) -> str:

@@ -27,7 +27,8 @@ class AccountError(Exception):
     """A sub-account that cannot be added or renamed; the message is for staff, in Chinese."""
 
 
-def subaccount_create(*, parent: Account, suffix: str, name: str) -> Account:
+def subaccount_check(*, parent: Account, suffix: str, name: str) -> str:
+    """The new sub-account's code, or ``AccountError`` saying why it cannot be added."""
     if not SUFFIX.fullmatch(suffix or ""):
         raise AccountError("明细科目代码只能是 1–12 位字母或数字,例如 01。")
     if parent.fund_code or parent.code.partition(".")[0] in FUND_PARENTS:
@@ -37,6 +38,11 @@ def subaccount_create(*, parent: Account, suffix: str, name: str) -> Account:
     code = f"{parent.code}.{suffix}"
     if Account.objects.filter(code=code).exists():
         raise AccountError(f"科目代码 {code} 已存在。")
+    return code
+
+
+def subaccount_create(*, parent: Account, suffix: str, name: str) -> Account:
+    code = subaccount_check(parent=parent, suffix=suffix, name=name)
     try:
         with transaction.atomic():
             return Account.objects.create(
@@ -52,13 +58,17 @@ def subaccount_create(*, parent: Account, suffix: str, name: str) -> Account:
         raise AccountError(f"科目代码 {code} 已存在。") from error
 
 
+def account_rename_check(*, account: Account, name: str) -> None:
+    if account.is_used:
+        raise AccountError(f"科目 {account.code} 已有记账,名称不能再改;含义不同请新增明细科目。")
+    if not name.strip():
+        raise AccountError("请填写科目名称。")
+
+
 def account_rename(*, account: Account, name: str) -> Account:
     with transaction.atomic():
         account = Account.objects.select_for_update().get(pk=account.pk)
-        if account.is_used:
-            raise AccountError(f"科目 {account.code} 已有记账,名称不能再改;含义不同请新增明细科目。")
-        if not name.strip():
-            raise AccountError("请填写科目名称。")
+        account_rename_check(account=account, name=name)
         account.name = name.strip()
         account.save(update_fields=["name"])
         return account
