@@ -309,7 +309,9 @@ def test_paid_without_a_ledger_transaction(staff, projects):
     disbursement_approve(disbursement=approved, user=staff["approver"])
     assert found("ledger_mismatch") == []  # approved, not paid: nothing to match yet
     with check_constraints_off("projects_disbursement", "disbursement_paid_has_transaction"):
-        Disbursement.objects.filter(pk=approved.pk).update(status=DisbursementStatus.PAID, paid_at=timezone.now())
+        Disbursement.objects.filter(pk=approved.pk).update(
+            status=DisbursementStatus.PAID, paid_at=timezone.now(), paid_on=timezone.localdate()
+        )
 
     [finding] = found("ledger_mismatch")
     assert finding.disbursements == (approved.pk,) and "已支付但没有账本交易" in finding.detail
