@@ -15,11 +15,12 @@ from django.conf import settings
 from django.db.models import Q, Sum
 from django.utils import translation
 
+from ledger.chart import STRIPE_CLEARING
 from ledger.labels import DetailRow, detail_rows, value_label
 from ledger.merkle import donor_commitment
-from ledger.models import Leg, Side, Transaction, TransactionKind
+from ledger.models import Account, Leg, Side, Transaction, TransactionKind
 from ledger.money import quantize
-from ledger.selectors import InclusionCheck, inclusion_check
+from ledger.selectors import InclusionCheck, account_balance, inclusion_check
 from projects.disclosure import medical_fund_codes
 from projects.models import Project
 from projects.selectors.disbursements import TracedDisbursement, fund_spending_between
@@ -147,6 +148,13 @@ def gift_tracing(donation: Donation) -> GiftTracing | None:
     refunded = DonationRefund.objects.filter(donation__in=earlier).aggregate(total=Sum("amount"))["total"] or ZERO
     start = quantize(gross - refunded)  # SQLite sums decimals in floating point
     return GiftTracing(kept=figures.kept, traced=fund_spending_between(donation.project, start, start + figures.kept))
+
+
+def stripe_clearing_balances() -> dict[str, Decimal]:
+    """The ledger's Stripe 待结算 (1012.STRIPE) balance by currency, from the account's running totals: what
+    Stripe should hold for us (its balance, available + pending) once every charge, fee, refund and payout is in."""
+    accounts = Account.objects.filter(code=STRIPE_CLEARING)
+    return {account.currency: account_balance(account) for account in accounts}
 
 
 def donation_lookup(*, serial: str, contact: str) -> Donation | None:

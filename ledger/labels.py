@@ -98,6 +98,11 @@ DETAILS: dict[str, DetailKey] = {
             "wechat_pay": pgettext_lazy("public record", "WeChat Pay"),
         },
     ),
+    "processor": DetailKey(
+        pgettext_lazy("public record", "Payment processor"),
+        pgettext_lazy("public record", "Who took the fee or paid the money out to the bank, for a fee or a payout."),
+        {"stripe": pgettext_lazy("public record", "Stripe payments")},
+    ),
     "items": DetailKey(
         pgettext_lazy("public record", "Goods donated"), pgettext_lazy("public record", "What an in-kind gift was.")
     ),

@@ -61,6 +61,35 @@ class SubscriptionEnded:
     subscription_id: str
 
 
+@dataclass(frozen=True)
+class ChargeSettled:
+    """charge.succeeded / charge.updated: the charge and its balance transaction (expanded or just its id)."""
+
+    charge_id: str
+    payment_intent_id: str
+    balance_transaction_id: str
+    balance_transaction: dict | None  # expanded (the sandbox's events, the API's answer), else None
+
+
+@dataclass(frozen=True)
+class BalanceFee:
+    """Stripe's fee on one balance transaction, in the balance's (settlement) currency."""
+
+    balance_transaction_id: str
+    fee: Decimal
+    currency: str
+
+
+@dataclass(frozen=True)
+class Payout:
+    """payout.paid / payout.failed: money leaving Stripe's balance for our bank account (or coming back)."""
+
+    payout_id: str
+    amount: Decimal
+    currency: str
+    arrival: datetime | None
+
+
 def event_time(event: dict) -> datetime:
     return datetime.fromtimestamp(int(event.get("created") or 0), tz=UTC)
 
@@ -116,6 +145,34 @@ def read_dispute(obj: dict) -> DisputeCreated:
 
 def read_subscription(obj: dict) -> SubscriptionEnded:
     return SubscriptionEnded(subscription_id=obj["id"])
+
+
+def read_charge_settled(obj: dict) -> ChargeSettled:
+    bt = obj.get("balance_transaction")
+    return ChargeSettled(
+        charge_id=obj["id"],
+        payment_intent_id=_id(obj.get("payment_intent")),
+        balance_transaction_id=_id(bt),
+        balance_transaction=bt if isinstance(bt, dict) else None,
+    )
+
+
+def read_balance_fee(bt: dict) -> BalanceFee:
+    return BalanceFee(
+        balance_transaction_id=str(bt["id"]),
+        fee=from_minor(bt.get("fee") or 0),
+        currency=(bt.get("currency") or "cny").upper(),
+    )
+
+
+def read_payout(obj: dict) -> Payout:
+    arrival = obj.get("arrival_date")
+    return Payout(
+        payout_id=obj["id"],
+        amount=from_minor(obj.get("amount") or 0),
+        currency=(obj.get("currency") or "cny").upper(),
+        arrival=datetime.fromtimestamp(int(arrival), tz=UTC) if arrival else None,
+    )
 
 
 def _invoice_payment(obj: dict) -> tuple[str, str]:

@@ -14,8 +14,9 @@ import json
 import secrets
 import time
 import uuid
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.urls import reverse
 
 from .base import CheckoutRequest, CheckoutSession
@@ -74,9 +75,47 @@ def completion_events(
     }
     events = [event("checkout.session.completed", session)]
     if monthly:
-        events.append(invoice_paid_event(session["subscription"], donation_id, fund_code, amount, first=True,
-                                         invoice_id=session["invoice"]))
+        invoice = invoice_paid_event(session["subscription"], donation_id, fund_code, amount, first=True,
+                                     invoice_id=session["invoice"])
+        events += [invoice, charge_settled_event(payment_intent_id=payment_intent_of(invoice), amount=amount,
+                                                 method="card")]
+    else:
+        events.append(charge_settled_event(payment_intent_id=session["payment_intent"], amount=amount, method=method))
     return events
+
+
+def fee_minor(amount: Decimal, method: str) -> int:
+    """The simulated Stripe fee in 分: ``SANDBOX_FEE_RATES[method]`` of the amount, rounded half up."""
+    rate = Decimal(str(settings.SANDBOX_FEE_RATES.get(method, 0)))
+    return int((to_minor(amount) * rate).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+
+
+def charge_settled_event(*, payment_intent_id: str, amount: Decimal, method: str) -> dict:
+    """charge.succeeded with its balance transaction expanded (the sandbox has no API to ask for it)."""
+    minor, fee = to_minor(amount), fee_minor(amount, method)
+    token = payment_intent_id.removeprefix("pi_")
+    balance_transaction = {
+        "id": f"txn_{token}", "object": "balance_transaction", "type": "charge", "amount": minor, "fee": fee,
+        "net": minor - fee, "currency": "cny", "status": "pending",
+    }
+    return event("charge.succeeded", {
+        "id": f"ch_{token}", "object": "charge", "payment_intent": payment_intent_id, "amount": minor,
+        "currency": "cny", "paid": True, "status": "succeeded", "payment_method_details": {"type": method},
+        "balance_transaction": balance_transaction,
+    })
+
+
+def payment_intent_of(invoice_event: dict) -> str:
+    return invoice_event["data"]["object"]["payments"]["data"][0]["payment"]["payment_intent"]
+
+
+def payout_event(type_: str, *, payout_id: str, amount: Decimal) -> dict:
+    """payout.paid / payout.failed for the sandbox's daily payout of its balance."""
+    return event(type_, {
+        "id": payout_id, "object": "payout", "amount": to_minor(amount), "currency": "cny",
+        "arrival_date": int(time.time()), "status": "paid" if type_ == "payout.paid" else "failed",
+        "method": "standard", "type": "bank_account",
+    })
 
 
 def invoice_paid_event(

@@ -85,3 +85,23 @@ def events_since(since: datetime) -> Iterator[dict]:
     page = client().v1.events.list(params={"created": {"gte": int(since.timestamp())}, "limit": 100})
     events = [json.loads(json.dumps(event.to_dict())) for event in page.auto_paging_iter()]
     return iter(sorted(events, key=lambda e: (e.get("created", 0), e["id"])))
+
+
+def charge_balance_transaction(charge_id: str) -> dict:
+    """The charge's balance transaction (fee, net, settlement currency), asked of Stripe with the charge
+    expanded: a webhook's copy of a charge never carries it expanded, and its fee is Stripe's to say."""
+    charge = client().v1.charges.retrieve(charge_id, params={"expand": ["balance_transaction"]})
+    bt = json.loads(json.dumps(charge.to_dict())).get("balance_transaction")
+    if not isinstance(bt, dict):
+        raise GatewayError(f"Stripe 未返回 {charge_id} 的结算记录")
+    return bt
+
+
+def balance() -> dict[str, Decimal]:
+    """Stripe's balance (available + pending) per currency, upper-case ISO codes."""
+    answer = json.loads(json.dumps(client().v1.balance.retrieve().to_dict()))
+    totals: dict[str, Decimal] = {}
+    for entry in [*(answer.get("available") or []), *(answer.get("pending") or [])]:
+        currency = str(entry.get("currency") or "").upper()
+        totals[currency] = totals.get(currency, Decimal("0.00")) + from_minor(entry.get("amount") or 0)
+    return totals

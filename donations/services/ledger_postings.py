@@ -6,6 +6,9 @@
 | bank / cash gift | 1002 银行存款 / 1001 库存现金 | 捐赠收入 of its fund |
 | in-kind gift (valued) | 1201 库存物资 | 捐赠收入 of its fund |
 | refund | 捐赠收入 of its fund | 1012.STRIPE |
+| Stripe fee on a charge | 5301 筹资费用·支付手续费 | 1012.STRIPE |
+| Stripe payout to the bank | 1002 银行存款 | 1012.STRIPE |
+| payout failed after it was paid | the payout's legs, swapped (``transaction_reverse``) | |
 
 The public record names the fund and the channel and carries a salted commitment to the donor's public name
 (``donor_names.name_commit``), never the name itself, a phone or an email. Records posted before commitments hold
@@ -18,7 +21,16 @@ from datetime import datetime
 from decimal import Decimal
 
 from donations.models import Channel, Donation
-from ledger.chart import BANK, CASH, GENERAL_INCOME, INVENTORY, STRIPE_CLEARING, chart_ensure, income_code
+from ledger.chart import (
+    BANK,
+    CASH,
+    FUNDRAISING_COST,
+    GENERAL_INCOME,
+    INVENTORY,
+    STRIPE_CLEARING,
+    chart_ensure,
+    income_code,
+)
 from ledger.models import Account, Transaction, TransactionKind
 from ledger.services import LegSpec, PostingRequest, transaction_post, transaction_reverse, transactions_post_bulk
 from projects.services import project_fund_accounts
@@ -119,3 +131,54 @@ def gift_reverse(donation: Donation, *, at: datetime, reason: str) -> Transactio
         original=donation.transaction, occurred_at=at, source=f"donation:{donation.public_id}:reversal", memo=reason
     )
 
+
+
+def _processor_record(*, sandbox: bool) -> dict:
+    """A fee's or payout's public record: the general fund and the processor, never a gift or a person."""
+    record = {"fund": "general", "channel": "online", "processor": "stripe"}
+    if sandbox:
+        record["sandbox"] = True
+    return record
+
+
+def _standard_accounts(*codes: str) -> None:
+    if Account.objects.filter(code__in=codes).count() < len(set(codes)):
+        chart_ensure()
+
+
+def fee_post(*, balance_transaction_id: str, amount: Decimal, currency: str, at: datetime, sandbox: bool,
+             memo: str) -> Transaction:
+    """Stripe's fee on a charge (idempotent: the source is Stripe's balance transaction id)."""
+    _standard_accounts(FUNDRAISING_COST, STRIPE_CLEARING)
+    return transaction_post(
+        kind=TransactionKind.FEE,
+        occurred_at=at,
+        legs=[LegSpec(FUNDRAISING_COST, "D", amount, currency), LegSpec(STRIPE_CLEARING, "C", amount, currency)],
+        source=f"stripe-fee:{balance_transaction_id}",
+        memo=memo,
+        public_record=_processor_record(sandbox=sandbox),
+    )
+
+
+def payout_source(payout_id: str) -> str:
+    return f"stripe-payout:{payout_id}"
+
+
+def payout_post(*, payout_id: str, amount: Decimal, currency: str, at: datetime, sandbox: bool) -> Transaction:
+    """A Stripe payout arrived in the bank (idempotent: the source is Stripe's payout id)."""
+    _standard_accounts(BANK, STRIPE_CLEARING)
+    return transaction_post(
+        kind=TransactionKind.PAYOUT,
+        occurred_at=at,
+        legs=[LegSpec(BANK, "D", amount, currency), LegSpec(STRIPE_CLEARING, "C", amount, currency)],
+        source=payout_source(payout_id),
+        memo=f"Stripe 结算 {payout_id}",
+        public_record=_processor_record(sandbox=sandbox),
+    )
+
+
+def payout_reverse(original: Transaction, *, payout_id: str, at: datetime) -> Transaction:
+    return transaction_reverse(
+        original=original, occurred_at=at, source=f"{payout_source(payout_id)}:failed",
+        memo=f"Stripe 结算 {payout_id} 失败,款项退回 Stripe 余额",
+    )

@@ -39,6 +39,7 @@ from .payments import (
     donation_record_refund,
 )
 from .plans import plan_activate, plan_cancel, plan_gift_create
+from .processor import charge_fee_record, payout_record_failed, payout_record_paid
 
 log = logging.getLogger(__name__)
 SIGNATURE_TOLERANCE_SECONDS = 300
@@ -244,6 +245,32 @@ def on_subscription_deleted(event: dict, obj: dict) -> Outcome:
     return Outcome(WebhookEventStatus.PROCESSED)
 
 
+def on_charge_settled(event: dict, obj: dict) -> Outcome:
+    """charge.succeeded / charge.updated: the fee, once its balance transaction exists."""
+    c = ev.read_charge_settled(obj)
+    if not c.balance_transaction_id:
+        return Outcome(WebhookEventStatus.IGNORED, note="扣款尚无结算记录,手续费待 charge.updated")
+    donation = _donation(stripe_payment_intent_id=c.payment_intent_id, stripe_charge_id=c.charge_id)
+    if donation is None or donation.status == DonationStatus.PENDING:
+        return Outcome(WebhookEventStatus.DEFERRED, waits_for=c.payment_intent_id or c.charge_id,
+                       note="付款尚未确认,手续费待记账")
+    if not donation.is_received:
+        return Outcome(WebhookEventStatus.IGNORED, note="捐赠未到账,未记手续费,请财务核查")
+    donation_record_ids(donation=donation, charge_id=c.charge_id)
+    note = charge_fee_record(donation=donation, charge=c, at=ev.event_time(event))
+    return Outcome(WebhookEventStatus.PROCESSED, note=note)
+
+
+def on_payout_paid(event: dict, obj: dict) -> Outcome:
+    note = payout_record_paid(payout=ev.read_payout(obj), at=ev.event_time(event))
+    return Outcome(WebhookEventStatus.PROCESSED, note=note)
+
+
+def on_payout_failed(event: dict, obj: dict) -> Outcome:
+    note = payout_record_failed(payout=ev.read_payout(obj), at=ev.event_time(event))
+    return Outcome(WebhookEventStatus.PROCESSED, note=note)
+
+
 HANDLERS: dict[str, Callable[[dict, dict], Outcome]] = {
     "checkout.session.completed": on_session_paid,
     "checkout.session.async_payment_succeeded": on_session_paid,
@@ -253,4 +280,8 @@ HANDLERS: dict[str, Callable[[dict, dict], Outcome]] = {
     "charge.refunded": on_charge_refunded,
     "charge.dispute.created": on_dispute_created,
     "customer.subscription.deleted": on_subscription_deleted,
+    "charge.succeeded": on_charge_settled,
+    "charge.updated": on_charge_settled,
+    "payout.paid": on_payout_paid,
+    "payout.failed": on_payout_failed,
 }

@@ -8,6 +8,9 @@ two endpoints we use:
   parameters is a 400 ``idempotency_error``.
 - ``GET /v1/events`` lists the preloaded events newest first, filtered by ``created[gte|gt|lte|lt]``, paged with
   ``limit`` and ``starting_after`` (``has_more``).
+- ``GET /v1/balance`` answers ``balance`` (available and pending, in minor units per currency; zero at first).
+- ``GET /v1/charges/<id>`` answers a charge added with ``add_charge``, its balance transaction expanded when asked
+  (``expand[0]=balance_transaction``), else as its id; an unknown charge is a 404.
 
 ``fail_next`` queues error answers (a 500, a 400 ``card_error``…) taken before any normal answer.
 Bodies are decoded with ``parse_qsl`` into Stripe's flat keys, so a test asserts exactly what went on the wire:
@@ -64,6 +67,8 @@ class FakeStripe:
         self.events: list[dict] = []
         self._failures: deque[Failure] = deque()
         self._sessions: dict[str, tuple[dict, dict]] = {}  # idempotency key → (form, session)
+        self.charges: dict[str, dict] = {}  # charge id → charge with its balance transaction expanded
+        self.balance: dict[str, dict[str, int]] = {"available": {}, "pending": {}}  # kind → currency → minor
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -87,6 +92,10 @@ class FakeStripe:
         with self._lock:
             self.events.extend(events)
 
+    def add_charge(self, charge: dict) -> None:
+        with self._lock:
+            self.charges[charge["id"]] = charge
+
     def fail_next(self, failure: Failure, *, times: int = 1) -> None:
         with self._lock:
             self._failures.extend([failure] * times)
@@ -106,6 +115,10 @@ class FakeStripe:
                 return self._create_session(request)
             if request.method == "GET" and request.path == "/v1/events":
                 return 200, self._list_events(request.query), {}
+            if request.method == "GET" and request.path == "/v1/balance":
+                return 200, self._balance(), {}
+            if request.method == "GET" and request.path.startswith("/v1/charges/"):
+                return self._charge(request.path.rsplit("/", 1)[1], request.query)
         return 404, {"error": {"type": "invalid_request_error", "message": f"No route {request.path}"}}, {}
 
     def _create_session(self, request: RecordedRequest) -> tuple[int, dict, dict[str, str]]:
@@ -133,6 +146,21 @@ class FakeStripe:
         if key:
             self._sessions[key] = (request.form, session)
         return 200, session, {}
+
+    def _balance(self) -> dict:
+        def entries(kind: str) -> list[dict]:
+            return [{"amount": amount, "currency": currency} for currency, amount in self.balance[kind].items()]
+
+        return {"object": "balance", "livemode": False, "available": entries("available"),
+                "pending": entries("pending")}
+
+    def _charge(self, charge_id: str, query: dict[str, str]) -> tuple[int, dict, dict[str, str]]:
+        charge = self.charges.get(charge_id)
+        if charge is None:
+            return 404, {"error": {"type": "invalid_request_error", "message": f"No such charge: '{charge_id}'"}}, {}
+        if query.get("expand[0]") != "balance_transaction":
+            charge = {**charge, "balance_transaction": charge["balance_transaction"]["id"]}
+        return 200, charge, {}
 
     def _list_events(self, query: dict[str, str]) -> dict:
         events = sorted(self.events, key=lambda e: (e["created"], e["id"]), reverse=True)

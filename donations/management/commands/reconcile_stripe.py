@@ -16,7 +16,14 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from donations.models import Donation, WebhookEventStatus
-from donations.services.reconcile import ERROR, PaymentMismatch, ReconcileError, ReconcileReport, stripe_reconcile
+from donations.services.reconcile import (
+    ERROR,
+    ClearingCheck,
+    PaymentMismatch,
+    ReconcileError,
+    ReconcileReport,
+    stripe_reconcile,
+)
 
 MISMATCHES_REMAIN = 3
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -62,7 +69,14 @@ def _lines(report: ReconcileReport) -> list[str]:
     for title, entries in sections:
         if entries:
             lines += [f"{title}({len(entries)}):", *(f"  - {entry}" for entry in entries)]
+    lines.append("Stripe 待结算余额核对(账面 1012.STRIPE 对 Stripe 余额 = 可用 + 待入账):")
+    lines += [f"  - {_clearing(check)}" for check in report.clearing]
     return lines
+
+
+def _clearing(check: ClearingCheck) -> str:
+    verdict = f"差额 ¥{check.difference} {check.currency},请财务核查" if check.difference else "一致"
+    return f"{check.currency}:账面 ¥{check.ledger},Stripe ¥{check.stripe},{verdict}"
 
 
 def _summary(report: ReconcileReport) -> str:
@@ -70,7 +84,8 @@ def _summary(report: ReconcileReport) -> str:
         f"补处理事件 {len(report.caught_up)} 个(其中未完成 {len(report.unsettled)} 个),"
         f"Stripe 已收款本地未到账 {len(report.not_received)} 笔,"
         f"本地到账 Stripe 无记录 {len(report.unknown_to_stripe)} 笔,"
-        f"金额不一致 {len(report.amount_mismatches)} 笔"
+        f"金额不一致 {len(report.amount_mismatches)} 笔,"
+        f"待结算余额差额 {len(report.clearing_differences)} 项(不计入退出码)"
     )
     verdict = f"仍有 {report.remaining} 项不一致,请财务核查" if report.remaining else "无不一致"
     return f"对账完成:{counts}。{verdict}。"

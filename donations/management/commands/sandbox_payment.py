@@ -4,6 +4,7 @@
     python manage.py sandbox_payment renew JZ2026-000002
     python manage.py sandbox_payment cancel JZ2026-000002
 
+A renewal is followed, as a payment is, by its charge with the simulated fee (``SANDBOX_FEE_RATES``).
 The events are signed with the sandbox webhook secret and go through the real webhook handler.
 """
 
@@ -33,10 +34,11 @@ class Command(BaseCommand):
         donation = Donation.objects.select_related("plan").filter(receipt_serial=serial.strip().upper()).first()
         if donation is None:
             raise CommandError(f"找不到回执编号为 {serial} 的捐赠。")
-        event = getattr(self, f"_{action}")(donation, amount)
-        payload = sandbox.encode(event)
-        outcome = webhook_receive(payload=payload, signature=sandbox.sign(payload, webhook_secret()))
-        self.stdout.write(f"{event['type']} {event['id']}: {outcome}")
+        made = getattr(self, f"_{action}")(donation, amount)
+        for event in made if isinstance(made, list) else [made]:
+            payload = sandbox.encode(event)
+            outcome = webhook_receive(payload=payload, signature=sandbox.sign(payload, webhook_secret()))
+            self.stdout.write(f"{event['type']} {event['id']}: {outcome}")
 
     def _refund(self, donation: Donation, amount: str | None) -> dict:
         if not donation.stripe_payment_intent_id:
@@ -52,11 +54,16 @@ class Command(BaseCommand):
             payment_intent_id=donation.stripe_payment_intent_id, refunded_total=already + refund, amount=donation.amount
         )
 
-    def _renew(self, donation: Donation, amount: str | None) -> dict:
+    def _renew(self, donation: Donation, amount: str | None) -> list[dict]:
+        """The month's invoice, then its charge with Stripe's (simulated) fee."""
         plan = self._plan(donation)
-        return sandbox.invoice_paid_event(
+        invoice = sandbox.invoice_paid_event(
             plan.stripe_subscription_id, str(donation.public_id), donation.fund_code, plan.amount, first=False
         )
+        charge = sandbox.charge_settled_event(
+            payment_intent_id=sandbox.payment_intent_of(invoice), amount=plan.amount, method="card"
+        )
+        return [invoice, charge]
 
     def _cancel(self, donation: Donation, amount: str | None) -> dict:
         plan = self._plan(donation)
