@@ -102,3 +102,12 @@ def test_groups_outside_finance_see_no_vouchers(client, chart, group, request):
 
     assert client.get(reverse("finance_vouchers")).status_code == 403
     assert "记账凭证" not in client.get(reverse("wagtailadmin_home")).content.decode()
+
+
+def test_voucher_attachments_are_readable_by_finance_approvers_and_auditors_only(db):
+    from wagtail.models import CollectionViewRestriction
+
+    restriction = CollectionViewRestriction.objects.get(collection__name="财务凭证附件(不公开)")
+
+    assert restriction.restriction_type == "groups"
+    assert sorted(g.name for g in restriction.groups.all()) == sorted(["审核人", "财务", "审计"])
