@@ -81,6 +81,19 @@ class BalanceFee:
 
 
 @dataclass(frozen=True)
+class DisputeClosed:
+    """charge.dispute.closed: ``lost`` takes the disputed amount back, and Stripe's dispute fee on top."""
+
+    dispute_id: str
+    charge_id: str
+    payment_intent_id: str
+    status: str  # lost / won / warning_closed
+    amount: Decimal
+    currency: str
+    fees: tuple[BalanceFee, ...]  # the dispute's balance transactions' fees
+
+
+@dataclass(frozen=True)
 class Payout:
     """payout.paid / payout.failed: money leaving Stripe's balance for our bank account (or coming back)."""
 
@@ -162,6 +175,18 @@ def read_balance_fee(bt: dict) -> BalanceFee:
         balance_transaction_id=str(bt["id"]),
         fee=from_minor(bt.get("fee") or 0),
         currency=(bt.get("currency") or "cny").upper(),
+    )
+
+
+def read_dispute_closed(obj: dict) -> DisputeClosed:
+    return DisputeClosed(
+        dispute_id=obj["id"],
+        charge_id=_id(obj.get("charge")),
+        payment_intent_id=_id(obj.get("payment_intent")),
+        status=str(obj.get("status") or ""),
+        amount=from_minor(obj.get("amount") or 0),
+        currency=(obj.get("currency") or "cny").upper(),
+        fees=tuple(read_balance_fee(bt) for bt in obj.get("balance_transactions") or [] if isinstance(bt, dict)),
     )
 
 

@@ -97,6 +97,11 @@ def charge_balance_transaction(charge_id: str) -> dict:
     return bt
 
 
+def dispute(dispute_id: str) -> dict:
+    """The dispute as Stripe holds it now, with its balance transactions (the amount taken back and the fee)."""
+    return json.loads(json.dumps(client().v1.disputes.retrieve(dispute_id).to_dict()))
+
+
 def balance() -> dict[str, Decimal]:
     """Stripe's balance (available + pending) per currency, upper-case ISO codes."""
     answer = json.loads(json.dumps(client().v1.balance.retrieve().to_dict()))

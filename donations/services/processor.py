@@ -9,6 +9,10 @@ Rules:
   expanded inside its signed event.
 - A fee settled in another currency than the gift's is refused with a note for finance (a voucher), never
   converted at a guessed rate.
+- A lost dispute (charge.dispute.closed, ``lost``) takes the disputed amount back from the gift's fund as a
+  refund would (捐赠收入 against Stripe 待结算, once per dispute) and posts Stripe's dispute fee as 筹资费用, once per
+  balance transaction. With Stripe configured the dispute is read back from Stripe's API. A won dispute posts
+  nothing: nothing was posted when it opened.
 - A payout posts 银行存款 against Stripe 待结算 once per payout id when it is paid. A payout that fails after it was
   paid is reversed once; one that fails before it was paid posts nothing, and a payout.paid arriving after its
   payout.failed posts nothing either.
@@ -17,6 +21,7 @@ Rules:
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -26,7 +31,7 @@ from donations.models import Donation, WebhookEvent, WebhookEventStatus
 from ledger.models import Transaction
 
 from . import ledger_postings
-from .payments import DonationError
+from .payments import DonationError, donation_record_refund
 
 
 def charge_fee_record(*, donation: Donation, charge: ev.ChargeSettled, at: datetime) -> str:
@@ -56,6 +61,37 @@ def _balance_transaction(charge: ev.ChargeSettled) -> dict:
     if charge.balance_transaction is None:
         raise DonationError("测试支付事件缺少结算记录(balance_transaction),无法记手续费")
     return charge.balance_transaction
+
+
+def dispute_closed_read(obj: dict) -> ev.DisputeClosed:
+    """The closed dispute: from Stripe's API when Stripe is configured, from the sandbox's signed event otherwise."""
+    return ev.read_dispute_closed(obj if sandbox_enabled() else stripe_gateway.dispute(obj["id"]))
+
+
+def dispute_lost_record(*, donation: Donation, dispute: ev.DisputeClosed, at: datetime) -> str:
+    """Take the lost amount back from the gift's fund (a refund keyed by the dispute) and book the dispute fee."""
+    if dispute.currency != donation.currency or any(f.currency != donation.currency for f in dispute.fees):
+        raise DonationError(f"争议 {dispute.dispute_id} 的币种与捐赠币种 {donation.currency} 不同,请财务以凭证处理")
+    already = sum((refund.amount for refund in donation.refunds.all()), Decimal("0"))
+    taken = donation_record_refund(
+        donation=donation,
+        refunded_total=already + dispute.amount,
+        key=f"stripe-dispute:{dispute.dispute_id}:lost",
+        at=at,
+    )
+    fees = Decimal("0")
+    for fee in dispute.fees:
+        if fee.fee > 0 and not Transaction.objects.filter(source=f"stripe-fee:{fee.balance_transaction_id}").exists():
+            ledger_postings.fee_post(
+                balance_transaction_id=fee.balance_transaction_id,
+                amount=fee.fee,
+                currency=fee.currency,
+                at=at,
+                sandbox=donation.is_sandbox,
+                memo=f"Stripe 争议费 {dispute.dispute_id}({donation})",
+            )
+            fees += fee.fee
+    return f"争议败诉:冲回捐赠收入 ¥{taken},争议手续费 ¥{fees}"
 
 
 def payout_record_paid(*, payout: ev.Payout, at: datetime) -> str:

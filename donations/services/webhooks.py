@@ -39,7 +39,13 @@ from .payments import (
     donation_record_refund,
 )
 from .plans import plan_activate, plan_cancel, plan_gift_create
-from .processor import charge_fee_record, payout_record_failed, payout_record_paid
+from .processor import (
+    charge_fee_record,
+    dispute_closed_read,
+    dispute_lost_record,
+    payout_record_failed,
+    payout_record_paid,
+)
 
 log = logging.getLogger(__name__)
 SIGNATURE_TOLERANCE_SECONDS = 300
@@ -261,6 +267,17 @@ def on_charge_settled(event: dict, obj: dict) -> Outcome:
     return Outcome(WebhookEventStatus.PROCESSED, note=note)
 
 
+def on_dispute_closed(event: dict, obj: dict) -> Outcome:
+    d = dispute_closed_read(obj)
+    if d.status != "lost":
+        return Outcome(WebhookEventStatus.PROCESSED, note=f"争议已结束({d.status}),无需记账")
+    donation = _donation(stripe_payment_intent_id=d.payment_intent_id, stripe_charge_id=d.charge_id)
+    if donation is None or donation.status == DonationStatus.PENDING:
+        return Outcome(WebhookEventStatus.DEFERRED, waits_for=d.payment_intent_id or d.charge_id, note="付款尚未确认")
+    note = dispute_lost_record(donation=donation, dispute=d, at=ev.event_time(event))
+    return Outcome(WebhookEventStatus.PROCESSED, note=note)
+
+
 def on_payout_paid(event: dict, obj: dict) -> Outcome:
     note = payout_record_paid(payout=ev.read_payout(obj), at=ev.event_time(event))
     return Outcome(WebhookEventStatus.PROCESSED, note=note)
@@ -279,6 +296,7 @@ HANDLERS: dict[str, Callable[[dict, dict], Outcome]] = {
     "invoice.paid": on_invoice_paid,
     "charge.refunded": on_charge_refunded,
     "charge.dispute.created": on_dispute_created,
+    "charge.dispute.closed": on_dispute_closed,
     "customer.subscription.deleted": on_subscription_deleted,
     "charge.succeeded": on_charge_settled,
     "charge.updated": on_charge_settled,

@@ -11,6 +11,7 @@ two endpoints we use:
 - ``GET /v1/balance`` answers ``balance`` (available and pending, in minor units per currency; zero at first).
 - ``GET /v1/charges/<id>`` answers a charge added with ``add_charge``, its balance transaction expanded when asked
   (``expand[0]=balance_transaction``), else as its id; an unknown charge is a 404.
+- ``GET /v1/disputes/<id>`` answers a dispute added with ``add_dispute``; an unknown one is a 404.
 
 ``fail_next`` queues error answers (a 500, a 400 ``card_error``…) taken before any normal answer.
 Bodies are decoded with ``parse_qsl`` into Stripe's flat keys, so a test asserts exactly what went on the wire:
@@ -68,6 +69,7 @@ class FakeStripe:
         self._failures: deque[Failure] = deque()
         self._sessions: dict[str, tuple[dict, dict]] = {}  # idempotency key → (form, session)
         self.charges: dict[str, dict] = {}  # charge id → charge with its balance transaction expanded
+        self.disputes: dict[str, dict] = {}
         self.balance: dict[str, dict[str, int]] = {"available": {}, "pending": {}}  # kind → currency → minor
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -96,6 +98,10 @@ class FakeStripe:
         with self._lock:
             self.charges[charge["id"]] = charge
 
+    def add_dispute(self, dispute: dict) -> None:
+        with self._lock:
+            self.disputes[dispute["id"]] = dispute
+
     def fail_next(self, failure: Failure, *, times: int = 1) -> None:
         with self._lock:
             self._failures.extend([failure] * times)
@@ -117,6 +123,11 @@ class FakeStripe:
                 return 200, self._list_events(request.query), {}
             if request.method == "GET" and request.path == "/v1/balance":
                 return 200, self._balance(), {}
+            if request.method == "GET" and request.path.startswith("/v1/disputes/"):
+                dispute = self.disputes.get(request.path.rsplit("/", 1)[1])
+                if dispute is None:
+                    return 404, {"error": {"type": "invalid_request_error", "message": "No such dispute"}}, {}
+                return 200, dispute, {}
             if request.method == "GET" and request.path.startswith("/v1/charges/"):
                 return self._charge(request.path.rsplit("/", 1)[1], request.query)
         return 404, {"error": {"type": "invalid_request_error", "message": f"No route {request.path}"}}, {}

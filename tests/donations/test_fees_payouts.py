@@ -262,3 +262,62 @@ def test_reconciliation_agrees_once_the_fee_is_booked(project, settings):
 
     assert report.clearing_differences == []
     assert report.clearing[0].ledger == Decimal("99.40")
+
+
+# --- lost disputes ----------------------------------------------------------------------------------------------
+
+
+def _dispute(status: str, *, fee: int = 1500, dispute: str = "dp_test_1") -> dict:
+    return {
+        "id": dispute,
+        "object": "dispute",
+        "charge": "ch_test_1",
+        "payment_intent": "pi_fee_1",
+        "amount": 10000,
+        "currency": "cny",
+        "status": status,
+        "balance_transactions": [_bt("txn_dp_1", fee=fee, amount=-10000)],
+    }
+
+
+@pytest.mark.django_db
+def test_a_lost_dispute_reverses_the_income_and_books_the_dispute_fee_once(project):
+    gift = _paid_gift(project)
+
+    event_process(ev.event("charge.dispute.closed", _dispute("lost")))
+    event_process(ev.event("charge.dispute.closed", _dispute("lost")))  # another event, the same dispute
+
+    assert _legs(TransactionKind.REFUND) == [
+        (STRIPE_CLEARING, "C", Decimal("100.00")),
+        ("4101.XT100", "D", Decimal("100.00")),
+    ]
+    assert _legs(TransactionKind.FEE) == [
+        (STRIPE_CLEARING, "C", Decimal("15.00")),
+        (FUNDRAISING_COST, "D", Decimal("15.00")),
+    ]
+    gift.refresh_from_db()
+    assert gift.status == "refunded"
+    assert stripe_clearing_balances() == {"CNY": Decimal("-15.00")}
+    _verify_ledger()
+
+
+@pytest.mark.django_db
+def test_a_won_dispute_posts_nothing(project):
+    _paid_gift(project)
+
+    event_process(ev.event("charge.dispute.closed", _dispute("won")))
+
+    assert list(Transaction.objects.values_list("kind", flat=True)) == ["donation"]
+
+
+@pytest.mark.django_db
+def test_with_stripe_a_lost_dispute_is_read_back_from_stripe(project, settings):
+    with FakeStripe() as server:
+        configure(settings, server)
+        server.add_dispute(_dispute("lost", fee=2000))
+        _paid_gift(project)
+
+        event_process(ev.event("charge.dispute.closed", _dispute("won", fee=1)))  # the body is not what counts
+
+        assert server.requests_to("GET", "/v1/disputes/dp_test_1")
+    assert (FUNDRAISING_COST, "D", Decimal("20.00")) in _legs(TransactionKind.FEE)
