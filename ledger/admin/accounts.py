@@ -7,6 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import get_permission_codename
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import CreateView, EditView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.log_actions import log
@@ -108,7 +109,14 @@ class AccountViewSet(ModelViewSet):
     copy_view_enabled = False
     inspect_view_enabled = False
     add_to_reference_index = False
-    list_display = ["code", "name", "type", "statement_line", "is_restricted", "parent"]
+    list_display = [
+        "code",
+        "name",
+        "type",
+        "statement_line",
+        Column("nature_label", label="性质"),
+        Column("parent", label="上级科目"),
+    ]
     list_filter = ["type", "statement_line", "is_restricted"]
     search_fields = ["code", "name"]
     ordering = ["code"]

@@ -134,6 +134,10 @@ class Account(models.Model):
         return bool(self.debit_total or self.credit_total)
 
     @property
+    def nature_label(self) -> str:
+        return "限定性" if self.is_restricted else "非限定性"
+
+    @property
     def statement_name(self) -> str:
         return "资产负债表" if self.type in BALANCE_SHEET_TYPES else "业务活动表"
 
