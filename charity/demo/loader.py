@@ -22,6 +22,7 @@ from . import content
 from .beneficiaries import demo_staff_allowed, load_beneficiaries
 from .books import post_demo_books, publish_if_grown
 from .covers import draw_cover
+from .processor import load_online_gifts
 
 
 @dataclass
@@ -46,6 +47,7 @@ def load_demo(log: Callable[[str], None] = lambda _m: None) -> DemoReport:
     posted = post_demo_books()
     if posted:
         report.add(f"{posted} ledger transactions")
+    load_online_gifts(report.add)  # sandbox only: gifts with Stripe's fee, and a payout to the bank
     if demo_staff_allowed():
         load_beneficiaries(report.add)  # after the gifts: the funds must hold what the grants pay
     else:

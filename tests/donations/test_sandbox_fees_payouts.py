@@ -80,3 +80,12 @@ def test_payouts_are_simulated_only_in_the_sandbox(settings):
 def test_failing_an_unknown_payout_is_a_clear_error():
     with pytest.raises(CommandError, match="找不到已到账的结算 po_nope"):
         _payout("--fail", "po_nope")
+
+
+def test_the_demo_shows_fees_and_a_payout(demo_site):
+    kinds = list(Transaction.objects.values_list("kind", flat=True))
+
+    assert kinds.count(TransactionKind.FEE) == 3 and kinds.count(TransactionKind.PAYOUT) == 1
+    assert _fees() == [Decimal("0.30"), Decimal("0.53"), Decimal("1.20")]
+    assert stripe_clearing_balances() == {"CNY": Decimal("0.00")}  # all paid out to 1002 银行存款
+    call_command("verify_ledger", stdout=StringIO(), stderr=StringIO())
