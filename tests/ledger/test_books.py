@@ -111,3 +111,8 @@ def test_a_first_level_accounts_ledger_includes_its_sub_accounts(march):
     lines = list(general_ledger_lines(account=income, **MARCH))
     assert [line.account_code for line in lines] == ["4101.XT100", GENERAL_INCOME, "4101.XT100"]
     assert lines[-1].balance == Decimal("-1607.00") and lines[-1].balance_direction == "贷"
+
+
+def test_the_trial_balance_reads_the_per_day_totals_in_three_queries(march, django_assert_num_queries):
+    with django_assert_num_queries(3):  # the accounts, the opening sums, the period's sums: never the legs
+        trial_balance(**MARCH)
