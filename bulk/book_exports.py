@@ -50,7 +50,7 @@ def general_ledger_download(request, code: str, fmt: str):
     if period is None:
         return HttpResponse(" ".join(e for errors in form.errors.values() for e in errors), status=400)
     resource = GeneralLedgerExportResource()
-    book = general_ledger(account=account, **period)
+    book = general_ledger(account=account, **period, page=None)  # the opening and the period's sums
     rows = resource.book_rows(book, general_ledger_lines(account=account, **period))
     name = f"明细账-{account.code}-{period['date_from']:%Y%m%d}-{period['date_to']:%Y%m%d}"
     return _response(resource, rows, fmt, name)

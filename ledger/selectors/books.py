@@ -181,7 +181,7 @@ class GeneralLedger:
     opening: Decimal
     debit: Decimal
     credit: Decimal
-    page: Page  # of LedgerLine
+    page: Page | None  # of LedgerLine
 
     @property
     def closing(self) -> Decimal:
@@ -197,20 +197,22 @@ def account_family(account: Account) -> list[int]:
     return family
 
 
-def general_ledger(*, account: Account, date_from: date, date_to: date, page: int | str = 1) -> GeneralLedger:
+def general_ledger(*, account: Account, date_from: date, date_to: date, page: int | str | None = 1) -> GeneralLedger:
     """明细账 of ``account`` (and its sub-accounts) for the local days ``date_from`` … ``date_to``, one page of
     ``PAGE_SIZE`` legs; the first line's running balance starts from the opening balance plus the legs of the
-    pages before it (one aggregate query), never from a scan in Python."""
+    pages before it (one aggregate query), never from a scan in Python. ``page=None``: the figures only."""
     family = account_family(account)
     opening = _family_balance(family, day__lt=date_from)
     sums = AccountDay.objects.filter(account_id__in=family, day__gte=date_from, day__lte=date_to).aggregate(
         d=Sum("debit"), c=Sum("credit")
     )
-    ordered = _ordered_legs(family, date_from, date_to)
-    current = Paginator(_columns(ordered), PAGE_SIZE).get_page(page)
-    skipped = current.start_index() - 1
-    before = opening + _signed_sum(ordered.values_list("pk", flat=True)[:skipped]) if skipped > 0 else opening
-    current.object_list = list(_lines(current.object_list, before))
+    current = None
+    if page is not None:
+        ordered = _ordered_legs(family, date_from, date_to)
+        current = Paginator(_columns(ordered), PAGE_SIZE).get_page(page)
+        skipped = current.start_index() - 1
+        before = opening + _signed_sum(ordered.values_list("pk", flat=True)[:skipped]) if skipped > 0 else opening
+        current.object_list = list(_lines(current.object_list, before))
     return GeneralLedger(
         account, date_from, date_to, opening, quantize(sums["d"] or 0), quantize(sums["c"] or 0), current
     )
