@@ -18,6 +18,7 @@ import pytest
 from bs4 import BeautifulSoup
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.db.models import Q
 
 from charity.demo import content
 from charity.demo.books import GIFTS_AND_GRANTS
@@ -61,6 +62,10 @@ def demo_postings() -> list[Posted]:
         "transaction__source", "project__code", "transaction__occurred_at"
     ):
         posted.append(Posted(source, code, "disbursement", moment.astimezone(SHANGHAI).date()))
+    # Its sandbox gifts to the general fund, their Stripe fees and the payout (charity.demo.processor), likewise.
+    online = Transaction.objects.filter(Q(source__startswith="donation:") | Q(source__startswith="stripe-"))
+    for source, kind, moment in online.values_list("source", "kind", "occurred_at"):
+        posted.append(Posted(source, "general", kind, moment.astimezone(SHANGHAI).date()))
     return posted
 
 
