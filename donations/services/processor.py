@@ -33,9 +33,13 @@ from ledger.models import Transaction
 from . import ledger_postings
 from .payments import DonationError, donation_record_refund
 
+ALREADY_POSTED = "该结算记录的手续费已记账,未重复记账"
+
 
 def charge_fee_record(*, donation: Donation, charge: ev.ChargeSettled, at: datetime) -> str:
     """Post the Stripe fee on ``donation``'s charge once. Returns a note on what happened."""
+    if Transaction.objects.filter(source=f"stripe-fee:{charge.balance_transaction_id}").exists():
+        return ALREADY_POSTED  # charge.updated after charge.succeeded: no need to ask Stripe again
     fee = ev.read_balance_fee(_balance_transaction(charge))
     if fee.currency != donation.currency:
         raise DonationError(f"手续费结算币种 {fee.currency} 与捐赠币种 {donation.currency} 不同,请财务以凭证处理")
@@ -43,7 +47,7 @@ def charge_fee_record(*, donation: Donation, charge: ev.ChargeSettled, at: datet
         return "手续费为 0,无需记账"
     source = f"stripe-fee:{fee.balance_transaction_id}"
     if Transaction.objects.filter(source=source).exists():
-        return "该结算记录的手续费已记账,未重复记账"
+        return ALREADY_POSTED
     ledger_postings.fee_post(
         balance_transaction_id=fee.balance_transaction_id,
         amount=fee.fee,
