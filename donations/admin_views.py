@@ -154,7 +154,9 @@ class OfficialReceiptEditView(EditView):
 
 class WebhookEventInspectView(ReadableInspectView):
     def get_payload_display_value(self):
-        return format_html("<pre>{}</pre>", json.dumps(self.object.payload, ensure_ascii=False, indent=2))
+        # Stripe's event exactly as received: machine data in Stripe's English keys, marked so (translate="no").
+        payload = json.dumps(self.object.payload, ensure_ascii=False, indent=2)
+        return format_html('<pre lang="en" translate="no">{}</pre>', payload)
 
 
 class DonationInspectView(ReadableInspectView):

@@ -79,6 +79,8 @@ def readable_texts(html: str) -> Iterator[tuple[str, str]]:
         if script.get("type") == "application/json":
             yield from _json_texts(script.get("id", "json"), script.string or "")
         script.extract()
+    for machine in soup.find_all(attrs={"translate": "no"}):
+        machine.extract()  # data shown as received, marked translate="no" (a Stripe event's JSON): not UI text
     for node in soup.find_all(string=True):
         if isinstance(node, Comment) or not node.strip():
             continue
