@@ -8,7 +8,9 @@ per leaf for the interior-node check):
    children;
 4. debits equal credits per currency in every transaction, with at least two legs;
 5. the root of every published tree head matches, and its Ed25519 signature verifies;
-6. every account's running totals and per-day totals equal the sums of its legs.
+6. every account's running totals and per-day totals equal the sums of its legs;
+7. the chart holds together: an account's statement line belongs to its type (no income account feeding 货币资金),
+   and a sub-account has its parent's type and statement line.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from django.db import connection
 from django.db.models import Sum
 
 from ledger import merkle
-from ledger.chart import expected_fund_code
+from ledger.chart import STANDARD_ACCOUNTS, expected_fund_code
 from ledger.models import Account, AccountDay, Leg, MerkleNode, Transaction, TreeHead
 from ledger.records import build_record
 from ledger.signing import public_key_bytes
@@ -69,6 +71,7 @@ def ledger_verify() -> VerificationReport:
     _check_interior_nodes(report, leaf_hashes)
     _check_tree_heads_signatures(report, heads)
     _check_totals(report, sums)
+    _check_chart(report)
     return report
 
 
@@ -275,3 +278,16 @@ def _check_totals(report, sums) -> None:
         day_d, day_c = days.get(account_id, (ZERO, ZERO))
         if (Decimal(day_d).quantize(Decimal("0.01")), Decimal(day_c).quantize(Decimal("0.01"))) != (debit, credit):
             report.fail(f"account {code}: per-day totals {day_d}/{day_c} ≠ legs {debit}/{credit}")
+
+
+LINE_TYPES = {spec.line: spec.type for spec in STANDARD_ACCOUNTS}
+
+
+def _check_chart(report) -> None:
+    accounts = {row[0]: row for row in Account.objects.values_list("pk", "code", "type", "statement_line", "parent_id")}
+    for _pk, code, type_, line, parent_id in accounts.values():
+        if line and LINE_TYPES.get(line) != type_:
+            report.fail(f"account {code}: statement line {line!r} is not a line for {type_} accounts")
+        parent = accounts.get(parent_id)
+        if parent is not None and (parent[2], parent[3]) != (type_, line):
+            report.fail(f"account {code}: type or statement line differs from its parent {parent[1]}")

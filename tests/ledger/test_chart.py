@@ -16,7 +16,7 @@ from ledger.models import Account, AccountIdentityError, AccountType, StatementL
 from ledger.services import LegSpec, PostingRequest, transactions_post_bulk
 from ledger.services.accounts import AccountError, account_rename, subaccount_create
 from ledger.services.verification import ledger_verify
-from tests.ledger.ledger_data import gift, grant, moment
+from tests.ledger.ledger_data import gift, grant, moment, raw_sql
 
 pytestmark = pytest.mark.django_db
 
@@ -167,3 +167,13 @@ def _expense(code: str, amount: str) -> PostingRequest:
         source=f"test:expense:{code}",
         public_record={"purpose": "办公用品"},
     )
+
+
+def test_verify_catches_an_account_moved_to_another_line_behind_the_orms_back():
+    chart = chart_ensure()
+    office = subaccount_create(parent=chart["5201"], suffix="02", name="办公费")
+    assert ledger_verify().ok
+    raw_sql("ledger_account", "UPDATE ledger_account SET statement_line = 'cash' WHERE id = %s", [office.pk])
+    problems = ledger_verify().problems
+    assert "account 5201.02: statement line 'cash' is not a line for expense accounts" in problems
+    assert "account 5201.02: type or statement line differs from its parent 5201" in problems
