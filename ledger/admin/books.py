@@ -50,9 +50,9 @@ class PeriodForm(forms.Form):
         return {k: self.cleaned_data[k] for k in ("date_from", "date_to")} if self.is_valid() else None
 
 
-def download_links(name: str, period: dict[str, date], *args) -> list[tuple[str, str]]:
+def download_links(name: str, period: dict[str, date], *args, **extra: str) -> list[tuple[str, str]]:
     """CSV and XLSX links to bulk's formula-safe exporters (none when bulk is not installed)."""
-    query = urlencode({k: v.isoformat() for k, v in period.items()})
+    query = urlencode({**{k: v.isoformat() for k, v in period.items()}, **extra})
     try:
         return [(fmt.upper(), f"{reverse(name, args=(*args, fmt))}?{query}") for fmt in ("csv", "xlsx")]
     except NoReverseMatch:
@@ -84,7 +84,9 @@ class TrialBalanceView(BooksView):
             context.update(
                 report=trial_balance(**period, include_empty=include_empty),
                 include_empty=include_empty,
-                downloads=download_links("ledger_books_trial_balance_export", period),
+                downloads=download_links(
+                    "ledger_books_trial_balance_export", period, **({"all": "1"} if include_empty else {})
+                ),
                 ledger_query=urlencode({k: v.isoformat() for k, v in period.items()}),
             )
         return super().get_context_data(**context, **kwargs)

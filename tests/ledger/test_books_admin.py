@@ -122,3 +122,11 @@ def test_exports_are_formula_safe(finance, march):
     sheet = load_workbook(io.BytesIO(b"".join(xlsx.streaming_content))).active
     values = list(sheet.iter_rows(values_only=True))
     assert any(row[1] == "'=1+2" for row in values) and values[-1][1] == "合计"
+
+
+def test_the_download_holds_what_the_screen_shows(finance, march):
+    page = finance.get(f"{reverse('ledger_books_trial_balance')}?{MARCH}&all=1").content.decode()
+    link = reverse("ledger_books_trial_balance_export", args=("csv",)) + f"?{MARCH.replace('&', '&amp;')}&amp;all=1"
+    assert link in page
+    rows = list(csv.reader(io.StringIO(_text(finance.get(link.replace("&amp;", "&"))))))
+    assert "5401" in [row[0] for row in rows]  # an account with nothing in it, listed as on the screen
