@@ -13,9 +13,10 @@ from django.db import connection
 from django.test import Client
 
 from donations.models import Donation, DonationStatus, ReceiptCounter, WebhookEvent
+from donations.services import event_process
 from ledger.models import Transaction
 from ledger.selectors import fund_figures
-from tests.donations.events import deliver, pending_gift, session_completed
+from tests.donations.events import deliver, event, pending_gift, session_completed
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -79,3 +80,18 @@ def test_completed_and_async_succeeded_racing_post_once(project):
     assert WebhookEvent.objects.count() == 2
     assert ReceiptCounter.objects.get().last == 1
     assert fund_figures("XT100").raised == Decimal("100.00")
+
+
+def test_fee_events_and_payout_events_racing_post_each_once(project):
+    event_process(session_completed(pending_gift(project, amount="100.00"), pi="pi_race_3"))
+    bt = {"id": "txn_race_3", "object": "balance_transaction", "fee": 60, "currency": "cny"}
+    charge = {"id": "ch_race_3", "object": "charge", "payment_intent": "pi_race_3", "balance_transaction": bt}
+    payout = {"id": "po_race_3", "object": "payout", "amount": 5000, "currency": "cny"}
+    fees = [event("charge.succeeded" if n % 2 else "charge.updated", charge) for n in range(THREADS // 2)]
+    payouts = [event("payout.paid", payout) for _ in range(THREADS // 2)]
+
+    results = race([[e] for e in fees + payouts])
+
+    assert {status for status, _ in results} == {200}
+    kinds = sorted(Transaction.objects.values_list("kind", flat=True))
+    assert kinds == ["donation", "fee", "payout"]
