@@ -187,7 +187,7 @@ def _pending_on_dashboard(page: Page, heading: re.Pattern[str]):
 def _approve(page: Page, cycle: Cycle, record_url: str) -> None:
     rows = _pending_on_dashboard(page, re.compile(r"^待我审批[((]1[))]$"))
     expect(rows).to_have_count(1)
-    expect(rows).to_contain_text(f"拨付 · E2E-MED · 张*三 · {GRANT}")
+    expect(rows).to_contain_text(f"拨付 · E2E-MED · 张*三 · ¥{GRANT:,.2f}")
     rows.get_by_role("link").click()
     expect(page).to_have_url(record_url)
     _actions(page).get_by_role("link", name="审批通过").click()
