@@ -3,6 +3,7 @@
 from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
+from wagtail.log_actions import LogFormatter
 
 from finance.admin import views
 
@@ -41,3 +42,18 @@ def register_voucher_menu_item():
     return PermissionMenuItem(
         "记账凭证", reverse("finance_vouchers"), icon_name="doc-full", order=100, permission="finance.view_voucher"
     )
+
+
+@hooks.register("register_log_actions")
+def register_voucher_log_actions(actions):
+    """Each step of a voucher in the history, with its reason when it has one (退回原因, 作废原因, 冲正原因)."""
+    for step in views.ACTIONS.values():
+
+        class Formatter(LogFormatter):
+            label = f"凭证{step.label}"
+
+            def format_message(self, log_entry):
+                reason = log_entry.data.get("reason")
+                return f"{self.label}:{reason}" if reason else self.label
+
+        actions.register_action(step.log_action)(Formatter)

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.defaults import permission_denied
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.log_actions import log
 
 from finance import services
 from finance.entry_templates import ENTRY_TEMPLATES
@@ -138,6 +140,10 @@ class Action:
         self.name, self.label, self.service, self.status = name, label, service, status
         self.permission, self.reason = permission, reason
 
+    @property
+    def log_action(self) -> str:
+        return f"finance.voucher.{self.name}"
+
     def offered(self, voucher: Voucher, user) -> bool:
         return voucher.status == self.status and user.has_perm(self.permission)
 
@@ -173,6 +179,18 @@ ACTIONS = {
 }
 
 
+def log_data(voucher: Voucher, result: Voucher, kwargs: dict) -> dict:
+    """What the history keeps of a step: its reason, the voucher's status after it, and what it posted."""
+    voucher.refresh_from_db()
+    data = {key: value for key, value in kwargs.items() if value}
+    data["status"] = voucher.status
+    if voucher.transaction_id:
+        data["transaction"] = voucher.transaction_id
+    if result.pk != voucher.pk:  # a reversal is a voucher of its own
+        data["reversing_voucher"] = str(result)
+    return data
+
+
 class VoucherActionView(FinanceView):
     """One step, by POST: the service decides, the record page shows the outcome or the refusal."""
 
@@ -185,7 +203,9 @@ class VoucherActionView(FinanceView):
             return permission_denied(request, PermissionDenied("未知的操作。"))
         kwargs = {"reason": request.POST.get("reason", "")} if step.reason else {}
         try:
-            result = step.service(voucher=voucher, user=request.user, **kwargs)
+            with transaction.atomic():  # the step and its audit-log entry, or neither
+                result = step.service(voucher=voucher, user=request.user, **kwargs)
+                log(voucher, step.log_action, user=request.user, data=log_data(voucher, result, kwargs))
         except PermissionDenied as error:
             return permission_denied(request, error)
         except services.VoucherError as error:

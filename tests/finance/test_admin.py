@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from wagtail.models import ModelLogEntry
 
 from finance.models import Voucher
 from finance.services import voucher_submit
@@ -111,3 +112,21 @@ def test_voucher_attachments_are_readable_by_finance_approvers_and_auditors_only
 
     assert restriction.restriction_type == "groups"
     assert sorted(g.name for g in restriction.groups.all()) == sorted(["审核人", "财务", "审计"])
+
+
+def test_each_step_is_audit_logged_with_its_reason_a_refused_one_not(client, make_voucher, finance, approver):
+    voucher = make_voucher()
+    client.force_login(finance)
+    client.post(reverse("finance_voucher_action", args=[voucher.pk, "submit"]))
+    client.post(reverse("finance_voucher_action", args=[voucher.pk, "approve"]))  # the maker: refused, not logged
+    client.force_login(approver)
+    client.post(reverse("finance_voucher_action", args=[voucher.pk, "return"]), {"reason": "附件不全"})
+
+    entries = ModelLogEntry.objects.for_instance(voucher).order_by("timestamp", "pk")
+    steps = [(e.action, e.user_id, e.data.get("status"), e.data.get("reason")) for e in entries]
+    assert steps == [
+        ("finance.voucher.submit", finance.pk, "submitted", None),
+        ("finance.voucher.return", approver.pk, "draft", "附件不全"),
+    ]
+    history = client.get(reverse("wagtailadmin_reports:site_history")).content.decode()
+    assert "凭证退回修改:附件不全" in history
