@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from ledger.models import Side  # a voucher line's side is a ledger leg's side (借/贷)
 from ledger.money import amount_field
 
 
@@ -41,11 +42,6 @@ ALREADY_DONE: dict[tuple[str, str], str] = {
     (VoucherStatus.CANCELLED, VoucherStatus.CANCELLED): "已作废,无需重复作废。",
 }
 BOOKED = (VoucherStatus.POSTED, VoucherStatus.REVERSED)
-
-
-class Side(models.TextChoices):
-    DEBIT = "D", "借"
-    CREDIT = "C", "贷"
 
 
 class IllegalTransition(ValueError):

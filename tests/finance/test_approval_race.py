@@ -4,37 +4,20 @@ its own connection and real commits (``transaction=True``); on SQLite these test
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import connection
 
 from finance.models import Voucher
 from finance.services import VoucherError, voucher_approve, voucher_submit
 from ledger.models import Transaction
+from tests.concurrency import race as shared_race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-WAIT = 60  # seconds: a bound on a hang, never a timing assertion
-
 
 def race(*calls: Callable[[], object]) -> list[str]:
-    barrier = threading.Barrier(len(calls), timeout=WAIT)
-
-    def worker(call: Callable[[], object]) -> str:
-        try:
-            barrier.wait()
-            call()
-            return "ok"
-        except VoucherError as error:
-            return str(error)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return [f.result(timeout=WAIT) for f in [pool.submit(worker, call) for call in calls]]
+    return shared_race(*calls, refusal=VoucherError)
 
 
 def test_two_approvals_of_one_voucher_post_it_once(make_voucher, finance, approver, approver2):

@@ -4,14 +4,11 @@ deselected, not passed."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from donations.services import donation_reverse
@@ -26,33 +23,18 @@ from projects.services import (
     disbursement_approve,
     disbursement_pay,
 )
+from tests.concurrency import race as shared_race
 from tests.factories import ProjectFactory, staff_user
 from tests.projects.conftest import give
 from tests.projects.disbursement_flows import approved, disbursement_transactions, enrol, person, submitted
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-WAIT = 60  # seconds: a bound on a hang, never a timing assertion
 S = DisbursementStatus
 
 
 def race(*calls: Callable[[], object]) -> list[str]:
-    """Run the calls at once (a barrier releases them together); each outcome is "ok" or the refusal's message."""
-    barrier = threading.Barrier(len(calls), timeout=WAIT)
-
-    def worker(call: Callable[[], object]) -> str:
-        try:
-            barrier.wait()
-            call()
-            return "ok"
-        except DisbursementError as error:
-            return str(error)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        futures = [pool.submit(worker, call) for call in calls]
-        return [future.result(timeout=WAIT) for future in futures]
+    return shared_race(*calls, refusal=DisbursementError)
 
 
 def one_ok_one_refused(outcomes: list[str]) -> None:
