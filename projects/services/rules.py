@@ -123,25 +123,20 @@ def effective_moment(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(23, 59, 59)))
 
 
-def expected_payment_day(planned: date) -> date:
-    """Before payment, the best estimate of the real date: the plan, but never earlier than today."""
-    return max(planned, timezone.localdate())
-
-
 def check_caps(items: list[Disbursement], *, paid_on: date | None = None) -> None:
     """Each beneficiary's live disbursements in this project and year, these included, stay within the cap.
 
     The year is that of the real payment date: ``paid_on`` when the items are being paid, otherwise (submission,
-    approval) their expected date (``expected_payment_day``). Other live rows count in the year they were paid, or,
-    unpaid, in their expected year, so a planned date in a later year cannot step around the cap: the plan is not
-    the payment. One grouped query; call under the project's row lock to hold against a racing payment."""
+    approval) their expected date, the plan but never earlier than today. Other live rows count in the year they
+    were paid, or, unpaid, in their expected year, so a planned date in a later year cannot step around the cap: the
+    plan is not the payment. One grouped query; call under the project's row lock to hold against a racing payment."""
     capped = [d for d in items if d.enrolment_id and d.enrolment.yearly_cap is not None]
     if not capped:
         return
     today = timezone.localdate()
 
     def year(d: Disbursement) -> int:
-        return (paid_on or expected_payment_day(d.disbursed_on)).year
+        return (paid_on or max(d.disbursed_on, today)).year
 
     totals: dict[tuple[int, int, int], Decimal] = defaultdict(Decimal)
     for d in capped:
