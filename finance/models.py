@@ -184,3 +184,6 @@ class VoucherApproval(models.Model):
 
     def __str__(self) -> str:
         return f"{self.approver} {self.approved_at:%Y-%m-%d}"
+
+
+from .models_bank import BankLine, BankStatement, MatchKind  # noqa: E402,F401 - 银行对账 (finance/models_bank.py)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..engine import Importer
+from .bank_statements import BankStatementImporter
 from .beneficiaries import BeneficiaryImporter
 from .donors import DonorImporter
 from .enrolments import EnrolmentImporter
@@ -10,7 +11,15 @@ from .gifts import GiftImporter
 from .receipts import ReceiptImporter
 
 IMPORTERS: dict[str, type[Importer]] = {
-    cls.kind: cls for cls in (GiftImporter, DonorImporter, BeneficiaryImporter, EnrolmentImporter, ReceiptImporter)
+    cls.kind: cls
+    for cls in (
+        GiftImporter,
+        DonorImporter,
+        BeneficiaryImporter,
+        EnrolmentImporter,
+        ReceiptImporter,
+        BankStatementImporter,
+    )
 }
 
 
