@@ -102,6 +102,10 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "finance.add_voucher",  # 制单
         "finance.change_voucher",
         "finance.submit_voucher",
+        "finance.view_bankstatement",  # 银行对账: statements, their lines, the 调节表
+        "finance.view_bankline",
+        "finance.import_bankstatement",  # 导入银行对账单
+        "finance.match_bankline",  # 自动匹配, 手工匹配, 取消匹配, 登记为线下捐赠 (with donations.add_donation)
     ],
     "审计": [*ADMIN, *REVEAL_ALL, "projects.view_audit_checks"],  # + every view_* (below)
     "编辑": [
