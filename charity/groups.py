@@ -17,7 +17,9 @@ taken back at the next deploy: give it to a person or change this table.
 
 Vouchers are checked by 审核人, not by a new 财务主管 group: 审核人 is already the group that holds no drafting,
 paying or gift-recording permission, so a voucher's maker (财务) and its checker are different groups by
-construction; an organisation with a 财务主管 gives that person ``finance.approve_voucher`` directly.
+construction; an organisation with a 财务主管 gives that person ``finance.approve_voucher`` directly. Large offline
+gifts (待复核, ``OFFLINE_GIFT_CONFIRMATION_AMOUNT``) are confirmed the same way: 审核人 holds
+``donations.confirm_offline_gift``, a 财务主管 may be given it directly, and nobody confirms a gift they recorded.
 """
 
 from __future__ import annotations
@@ -73,6 +75,8 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "projects.view_audit_checks",
         *READ_VOUCHERS,
         "finance.approve_voucher",  # 审核记账凭证: approves, posts, returns, cancels and reverses vouchers
+        "donations.view_donation",  # to see the gift it confirms
+        "donations.confirm_offline_gift",  # 复核大额线下捐赠: confirms (posts) or rejects a 待复核 gift
     ],
     "财务": [
         *ADMIN,

@@ -79,3 +79,9 @@ class ReversalForm(forms.Form):
 
     reason = forms.CharField(label="冲正原因", max_length=200, required=False, widget=forms.Textarea(attrs={"rows": 3}),
                              help_text="说明登记错误的原因;冲正后该笔捐赠保留在记录中,标记为「已冲正」。")
+
+
+class RejectionForm(forms.Form):
+    """复核驳回: the reason is required by ``donation_reject_offline``, which gives the message when it is missing."""
+
+    reason = forms.CharField(label="驳回原因", max_length=200, required=False, widget=forms.Textarea(attrs={"rows": 3}))

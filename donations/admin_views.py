@@ -2,6 +2,8 @@
 audit log, render. What may change is decided by the services; what a user may do, by the permission policies:
 
 - ``add_donation``: 登记线下捐赠 (``donation_record_offline``).
+- ``confirm_offline_gift``: 复核 — confirm or reject a large offline gift recorded 待复核 by someone else
+  (``admin_review``).
 - ``change_donation``: 登记公益事业捐赠票据 (``donation_record_official_receipt``) and 冲正 (``donation_reverse``).
 - ``view_donation``: list and inspect.
 - ``moderate_donor_name`` / ``erase_donor_name``: 署名审核 — approve, hide or erase a public name (``admin_names``).
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -29,6 +32,7 @@ from wagtail.log_actions import log
 
 from donations.admin_forms import ReversalForm
 from donations.admin_names import name_action_buttons
+from donations.admin_review import review_buttons
 from donations.models import Donation, DonationStatus
 from donations.models.donations import OFFLINE_CHANNELS
 from donations.selectors import gift_figures, gift_figures_many
@@ -57,6 +61,7 @@ class DonationIndexView(IndexView):
 
     reverse_url_name = None
     name_url_name = None
+    review_url_name = None
     add_item_label = "登记线下捐赠"
 
     def get_base_queryset(self):
@@ -84,7 +89,11 @@ class DonationIndexView(IndexView):
             if is_reversible(instance):
                 reverse_url = reverse(self.reverse_url_name, args=(quote(instance.pk),))
                 buttons.append(Button("冲正", url=reverse_url, icon_name="rotate", priority=30))
-        return [*buttons, *name_action_buttons(instance, self.request.user, self.name_url_name)]
+        return [
+            *review_buttons(instance, self.request.user, self.review_url_name),
+            *buttons,
+            *name_action_buttons(instance, self.request.user, self.name_url_name),
+        ]
 
 
 class OfflineGiftCreateView(ServiceCreateMixin, CreateView):
@@ -105,8 +114,14 @@ class OfflineGiftCreateView(ServiceCreateMixin, CreateView):
 
     def save_instance(self):
         donation = donation_record_offline(gift=self.form.to_gift(), recorded_by=self.request.user)
-        log(donation, "wagtail.create", user=self.request.user)
+        log(donation, "wagtail.create", user=self.request.user, data={"status": donation.status})
         return donation
+
+    def get_success_message(self, instance=None):
+        if instance is not None and instance.status == DonationStatus.AWAITING_CONFIRMATION:
+            return (f"已登记捐赠 {instance}:金额达到复核标准 ¥{settings.OFFLINE_GIFT_CONFIRMATION_AMOUNT:,.2f},"
+                    "状态为「待复核」,尚未记入账本;须由另一位有复核权限的人员确认后入账。")
+        return super().get_success_message(instance)
 
 
 class OfficialReceiptEditView(EditView):
@@ -164,6 +179,7 @@ class DonationInspectView(ReadableInspectView):
 
     reverse_url_name = None
     name_url_name = None
+    review_url_name = None
     labels = {
         "fund_name": "捐赠项目",
         "public_name": "公开署名(捐赠人所选)",
@@ -203,7 +219,11 @@ class DonationInspectView(ReadableInspectView):
             if is_reversible(self.object):
                 buttons.append(Button("冲正", url=reverse(self.reverse_url_name, args=(pk,)), icon_name="rotate",
                                       priority=20))
-        return [*buttons, *name_action_buttons(self.object, self.request.user, self.name_url_name)]
+        return [
+            *review_buttons(self.object, self.request.user, self.review_url_name),
+            *buttons,
+            *name_action_buttons(self.object, self.request.user, self.name_url_name),
+        ]
 
 
 class DonationReverseView(PermissionCheckedMixin, WagtailAdminTemplateMixin, BaseObjectMixin, FormView):

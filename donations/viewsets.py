@@ -13,7 +13,7 @@ from wagtail.admin.ui.tables import BooleanColumn, Column
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.admin.widgets import BooleanRadioSelect
 
-from donations import admin_names, admin_views
+from donations import admin_names, admin_review, admin_views
 from donations.admin_forms import OfficialReceiptForm, OfflineGiftForm
 from donations.models import Donation, Donor, HeldWord, MonthlyPlan, WebhookEvent
 from projects.admin.common import NoDeleteViewSet, ReadOnlyViewSet
@@ -116,6 +116,10 @@ class DonationViewSet(NoDeleteViewSet):
         "official_receipt_check",
         "transaction",
         "reversal_reason",
+        "reviewed_by",
+        "reviewed_at",
+        "rejection_reason",
+        "rejected_bank_reference",
         "disputed_at",
         "dispute_id",
         "dispute_reason",
@@ -131,7 +135,8 @@ class DonationViewSet(NoDeleteViewSet):
 
     def get_common_view_kwargs(self, **kwargs):
         return super().get_common_view_kwargs(
-            reverse_url_name=self.get_url_name("reverse"), name_url_name=self.get_url_name("name"), **kwargs
+            reverse_url_name=self.get_url_name("reverse"), name_url_name=self.get_url_name("name"),
+            review_url_name=self.get_url_name("review"), **kwargs
         )
 
     def get_form_class(self, for_update=False):
@@ -145,6 +150,10 @@ class DonationViewSet(NoDeleteViewSet):
         return self.construct_view(admin_views.DonationReverseView)
 
     @property
+    def review_view(self):
+        return self.construct_view(admin_review.DonationReviewView, inspect_url_name=self.get_url_name("inspect"))
+
+    @property
     def name_view(self):
         return self.construct_view(admin_names.DonorNameActionView, inspect_url_name=self.get_url_name("inspect"))
 
@@ -153,6 +162,7 @@ class DonationViewSet(NoDeleteViewSet):
             *super().get_urlpatterns(),
             path("reverse/<int:pk>/", self.reverse_view, name="reverse"),
             path("name/<int:pk>/<str:action>/", self.name_view, name="name"),
+            path("review/<int:pk>/<str:action>/", self.review_view, name="review"),
         ]
 
 

@@ -17,7 +17,12 @@ from dataclasses import replace
 from donations.models import Channel, Donation, DonorKind
 from donations.models.donations import ValuationBasis
 from donations.services.donors import DonorIdentity, donors_find_or_create
-from donations.services.offline import OfflineGift, donations_record_offline_bulk, offline_gift_errors
+from donations.services.offline import (
+    OfflineGift,
+    donations_record_offline_bulk,
+    offline_gift_errors,
+    offline_gift_needs_confirmation,
+)
 from donations.validators import validate_credit_code, validate_mobile
 from projects.models import Project
 from projects.selectors.lookups import in_chunks
@@ -52,7 +57,8 @@ class GiftImporter(Importer):
     title = "线下捐赠"
     permission = "donations.add_donation"
     description = (
-        "每行一笔已到账的线下捐赠(银行转账、现金或物资)。每笔都记入账本并获得回执编号。银行转账按银行流水号识别,"
+        "每行一笔已到账的线下捐赠(银行转账、现金或物资)。每笔都记入账本并获得回执编号;达到复核金额的记为「待复核」,"
+        "由另一位有复核权限的人员确认后才入账。银行转账按银行流水号识别,"
         "现金和物资按凭证号(没有凭证号时按整行内容)识别:同一文件再次导入不会重复入账。"
     )
 
@@ -151,7 +157,9 @@ class GiftImporter(Importer):
     def plan_rows(self, plans: list[RowPlan]) -> None:
         projects = in_chunks(Project.objects.all(), "code", (p.values["project_code"] for p in plans))
         keys = {self.submission_key(p): p for p in plans}
-        gifts = Donation.objects.only("idempotency_key", "bank_reference", "amount", "channel", "receipt_serial")
+        gifts = Donation.objects.only(
+            "idempotency_key", "bank_reference", "amount", "channel", "receipt_serial", "status"
+        )
         recorded = in_chunks(gifts, "idempotency_key", keys)
         by_reference = in_chunks(gifts, "bank_reference", (p.values["bank_reference"] for p in plans))
         for key, plan in keys.items():
@@ -194,12 +202,12 @@ class GiftImporter(Importer):
         if done.amount != v["amount"] or done.channel != v["channel"]:
             plan.fail(
                 "银行流水号" if v["bank_reference"] else "",
-                f"已登记为回执 {done.receipt_serial}(金额 {done.amount} 元),与本行金额 {v['amount']} 元不一致。"
+                f"已登记为{_label(done)}(金额 {done.amount} 元),与本行金额 {v['amount']} 元不一致。"
                 "请核对;如需更正,请先冲正原记录。",
             )
             return
         plan.action, plan.target = Action.SKIP, done
-        plan.note = f"已登记:回执 {done.receipt_serial}"
+        plan.note = f"已登记:{_label(done)}"
 
     def apply(self, plans: list[RowPlan]) -> None:
         """Donors first (one look-up, one insert), then the gifts in date order, WRITE_CHUNK at a time inside the
@@ -218,7 +226,7 @@ class GiftImporter(Importer):
             ]
             recorded = donations_record_offline_bulk(gifts=gifts, recorded_by=self.user)
             for plan, donation in zip(chunk, recorded, strict=True):
-                plan.note = f"已入账:回执 {donation.receipt_serial}"
+                plan.note = f"已入账:回执 {donation.receipt_serial}" if donation.receipt_serial else _AWAITING
             if self.progress:
                 self.progress("写入", start + len(chunk), len(plans))
 
@@ -233,6 +241,14 @@ def _donor_identity(values: dict) -> DonorIdentity | None:
     return None
 
 
+def _label(done) -> str:
+    return f"回执 {done.receipt_serial}" if done.receipt_serial else f"「{done.get_status_display()}」的捐赠"
+
+
+_AWAITING = "待复核:未入账,须另一位有复核权限的人员确认"
+
+
 def _describe(gift: OfflineGift) -> str:
     fund = gift.project.code if gift.project else "非限定性资金"
-    return f"{dict(CHANNELS)[gift.channel]} {gift.amount} 元 → {fund}"
+    note = f"{dict(CHANNELS)[gift.channel]} {gift.amount} 元 → {fund}"
+    return f"{note}({_AWAITING})" if offline_gift_needs_confirmation(gift.amount) else note

@@ -196,6 +196,8 @@ SANDBOX_WEBHOOK_SECRET = env.str("SANDBOX_WEBHOOK_SECRET", default="")  # dev.py
 SANDBOX_FEE_RATES = env.dict("SANDBOX_FEE_RATES", default={"card": "0.006", "alipay": "0.006", "wechat_pay": "0.006"})
 DONATION_MIN_AMOUNT = Decimal(env.str("DONATION_MIN_AMOUNT", default="1.00"))
 DONATION_MAX_AMOUNT = Decimal(env.str("DONATION_MAX_AMOUNT", default="50000.00"))
+# An offline gift of at least this many yuan is recorded 待复核 and posts only when a second person confirms it.
+OFFLINE_GIFT_CONFIRMATION_AMOUNT = Decimal(env.str("OFFLINE_GIFT_CONFIRMATION_AMOUNT", default="50000.00"))
 DONATION_LOOKUP_ATTEMPTS = env.int("DONATION_LOOKUP_ATTEMPTS", default=10)  # per client address …
 DONATION_LOOKUP_WINDOW = env.int("DONATION_LOOKUP_WINDOW", default=600)  # … per this many seconds
 RECEIPT_SERIAL_PREFIX = env.str("RECEIPT_SERIAL_PREFIX", default="JZ")

@@ -36,6 +36,9 @@ class DonationStatus(models.TextChoices):
     FAILED = "failed", pgettext_lazy("donation status", "Payment failed")
     EXPIRED = "expired", pgettext_lazy("donation status", "Expired")
     REVERSED = "reversed", pgettext_lazy("donation status", "Reversed")
+    # Staff-only states of a large offline gift (donors never see one: it has no receipt serial).
+    AWAITING_CONFIRMATION = "awaiting_confirmation", "待复核"
+    REJECTED = "rejected", "已驳回"
 
 
 STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -48,7 +51,12 @@ STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
     DonationStatus.FAILED: frozenset(),
     DonationStatus.EXPIRED: frozenset(),
     DonationStatus.REVERSED: frozenset(),
+    # An offline gift at or above OFFLINE_GIFT_CONFIRMATION_AMOUNT is created awaiting a second person.
+    DonationStatus.AWAITING_CONFIRMATION: frozenset({DonationStatus.SUCCEEDED, DonationStatus.REJECTED}),
+    DonationStatus.REJECTED: frozenset(),
 }
+# A second person's decision on a large offline gift (复核): only these states, only offline channels.
+REVIEW_STATUSES = (DonationStatus.AWAITING_CONFIRMATION, DonationStatus.REJECTED)
 # Statuses in which money was received and (at least partly) kept: shown on walls and receipts.
 RECEIVED_STATUSES = (DonationStatus.SUCCEEDED, DonationStatus.PARTIALLY_REFUNDED)
 
@@ -149,6 +157,16 @@ class Donation(models.Model):
     dispute_id = models.CharField("争议编号", max_length=255, blank=True, editable=False)
     dispute_reason = models.CharField("争议原因", max_length=100, blank=True, editable=False)
     reversal_reason = models.CharField("冲正原因", max_length=200, blank=True, editable=False)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="复核人", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", editable=False,
+    )
+    reviewed_at = models.DateTimeField("复核时间", null=True, blank=True, editable=False)
+    rejection_reason = models.CharField("驳回原因", max_length=200, blank=True, editable=False)
+    rejected_bank_reference = models.CharField(
+        "驳回时的银行流水号", max_length=64, blank=True, editable=False,
+        help_text="驳回后流水号即释放,可按正确信息重新登记;原流水号留存于此。",
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT, null=True, blank=True,
         related_name="+", editable=False,
@@ -163,6 +181,7 @@ class Donation(models.Model):
         permissions = [
             ("moderate_donor_name", "审核捐赠人公开署名(批准或隐藏)"),
             ("erase_donor_name", "删除捐赠人公开署名(不可恢复)"),
+            ("confirm_offline_gift", "复核大额线下捐赠(确认入账或驳回;不能复核本人登记的)"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(requested_amount__gt=0), name="donation_requested_positive"),
@@ -185,6 +204,11 @@ class Donation(models.Model):
                 | Q(status=DonationStatus.EXPIRED)
                 | (Q(amount__isnull=False) & Q(received_at__isnull=False)),
                 name="donation_received_has_amount",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=[s.value for s in REVIEW_STATUSES])
+                | Q(channel__in=[c.value for c in OFFLINE_CHANNELS]),
+                name="donation_review_offline_only",
             ),
         ]
         indexes = [models.Index(fields=["project", "status", "-received_at"], name="donation_wall_idx")]

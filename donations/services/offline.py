@@ -6,6 +6,11 @@ Rules:
 - In-kind gifts need items, quantity, unit and a valuation basis (发票、报关单、协议 or 市场价格); the valued
   amount posts to 库存物资.
 - A mistake is undone by a reversal with a reason, never by an edit.
+- Segregation of duties (复核): a gift of at least ``OFFLINE_GIFT_CONFIRMATION_AMOUNT`` (default ¥50,000) is
+  recorded 待复核: nothing posts, no receipt serial, the fund's figures do not move. Another person holding
+  ``donations.confirm_offline_gift`` — never the one who recorded it — confirms it (it posts then, in the same
+  transaction as the status change, once however many confirmations race) or rejects it with a reason (nothing
+  posts; its bank reference is freed so the line can be recorded again correctly). Below the amount nothing changes.
 """
 
 from __future__ import annotations
@@ -16,9 +21,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.utils import timezone
+from wagtail.log_actions import log
 
 from donations.models import Channel, Donation, DonationStatus, Donor
 from donations.models.donations import OFFLINE_CHANNELS
@@ -28,8 +35,12 @@ from projects.models import Project
 from projects.selectors.lookups import in_chunks
 
 from . import ledger_postings
-from .payments import DonationError, donation_record_payment
-from .receipts import receipt_serials_assign_bulk
+from .payments import RECEIVED_FIELDS, DonationError, _locked, _send_thanks, donation_record_payment
+from .receipts import receipt_serial_assign, receipt_serials_assign_bulk
+
+CONFIRM_ACTION = "donations.offline_gift.confirm"
+REJECT_ACTION = "donations.offline_gift.reject"
+CONFIRM_PERMISSION = "donations.confirm_offline_gift"
 
 
 @dataclass(frozen=True)
@@ -81,6 +92,11 @@ def offline_gift_errors(gift: OfflineGift) -> dict[str, str]:
     return errors
 
 
+def offline_gift_needs_confirmation(amount: Decimal) -> bool:
+    """复核: an offline gift of at least ``OFFLINE_GIFT_CONFIRMATION_AMOUNT`` waits for a second person."""
+    return amount >= settings.OFFLINE_GIFT_CONFIRMATION_AMOUNT
+
+
 def _gift_columns(gift: OfflineGift, reference: str | None) -> dict:
     """The gift's own columns, as the form and the import both record them."""
     return {
@@ -100,8 +116,9 @@ def _gift_columns(gift: OfflineGift, reference: str | None) -> dict:
 
 
 def donation_record_offline(*, gift: OfflineGift, recorded_by=None) -> Donation:
-    """Record a received offline gift and post it to the ledger, in one transaction. A gift submitted again
-    with the same ``submission_key`` returns the gift already recorded."""
+    """Record a received offline gift and post it to the ledger, in one transaction; at or above the
+    confirmation amount it is recorded 待复核 instead and posts nothing. A gift submitted again with the same
+    ``submission_key`` returns the gift already recorded."""
     errors = offline_gift_errors(gift)
     if errors:
         raise ValidationError(errors)
@@ -111,6 +128,12 @@ def donation_record_offline(*, gift: OfflineGift, recorded_by=None) -> Donation:
             return done
         if reference and Donation.objects.filter(bank_reference=reference).exists():
             raise ValidationError({"bank_reference": f"银行流水号 {reference} 已经登记过,不能重复入账。"})
+        if offline_gift_needs_confirmation(gift.amount):
+            return Donation.objects.create(
+                project=gift.project, donor=gift.donor, recorded_by=recorded_by, amount=gift.amount,
+                received_at=gift.received_at, status=DonationStatus.AWAITING_CONFIRMATION,
+                **_gift_columns(gift, reference),
+            )
         donation = Donation.objects.create(
             project=gift.project, donor=gift.donor, recorded_by=recorded_by, **_gift_columns(gift, reference)
         )
@@ -125,8 +148,9 @@ def donations_record_offline_bulk(*, gifts: Sequence[OfflineGift], recorded_by=N
     Each gift is checked as ``donation_record_offline`` checks one; a gift whose ``submission_key`` is already
     recorded comes back as recorded (so importing a file twice records nothing new), and a bank reference recorded
     by another gift is refused. One ledger transaction per gift, posted in a single ledger call; receipt serials
-    follow the order the gifts were received. Imported gifts send no thank-you e-mails: they are history.
-    Returns the gifts in the order given."""
+    follow the order the gifts were received. A gift at or above the confirmation amount is inserted 待复核 and
+    posts nothing. Imported gifts send no thank-you e-mails: they are history. Returns the gifts in the order
+    given."""
     problems = [(i, errors) for i, gift in enumerate(gifts, start=1) if (errors := offline_gift_errors(gift))]
     if problems:
         raise ValidationError([f"第 {i} 笔:{' '.join(errors.values())}" for i, errors in problems[:20]])
@@ -135,6 +159,7 @@ def donations_record_offline_bulk(*, gifts: Sequence[OfflineGift], recorded_by=N
         by_reference = in_chunks(Donation.objects.all(), "bank_reference", [g.bank_reference.strip() for g in gifts])
         result: list[Donation | None] = []
         fresh: list[Donation] = []
+        waiting: list[Donation] = []
         references: set[str] = set()
         blank, build = _blank(), instance_builder(Donation)
         for gift in gifts:
@@ -147,14 +172,15 @@ def donations_record_offline_bulk(*, gifts: Sequence[OfflineGift], recorded_by=N
             if reference:
                 references.add(reference)
             donation = _received(gift, reference, recorded_by, blank, build)
-            fresh.append(donation)
+            (waiting if donation.status == DonationStatus.AWAITING_CONFIRMATION else fresh).append(donation)
             result.append(donation)
         if fresh:
             for donation, posted in zip(fresh, ledger_postings.gifts_post_bulk(fresh), strict=True):
                 donation.transaction_id = posted.pk  # the id, not the object: no gift ↔ transaction cycle for
                 # the garbage collector to chase through a 100,000-row import
             receipt_serials_assign_bulk(fresh)
-            _insert(fresh)
+        if fresh or waiting:
+            _insert(fresh + waiting)
     return result
 
 
@@ -199,7 +225,10 @@ def _received(gift: OfflineGift, reference: str | None, recorded_by, blank: dict
         }
     )
     donation._state.fields_cache.update(project=gift.project, donor=gift.donor)
-    donation.set_status(DonationStatus.SUCCEEDED)
+    if offline_gift_needs_confirmation(gift.amount):
+        donation.status = DonationStatus.AWAITING_CONFIRMATION  # created so, as a new online gift is PENDING
+    else:
+        donation.set_status(DonationStatus.SUCCEEDED)
     return donation
 
 
@@ -226,4 +255,60 @@ def donation_reverse(*, donation: Donation, reason: str, user=None) -> Donation:
         donation.set_status(DonationStatus.REVERSED)
         donation.reversal_reason = reason[:200]
         donation.save(update_fields=["status", "reversal_reason", "updated_at"])
+    return donation
+
+
+def _check_reviewer(donation: Donation, user) -> None:
+    if user is None or not user.has_perm(CONFIRM_PERMISSION):
+        raise DonationError("您没有复核线下捐赠的权限。")
+    if donation.recorded_by_id is not None and donation.recorded_by_id == user.pk:
+        raise DonationError("登记人不能复核自己登记的捐赠,请由另一位有复核权限的人员确认或驳回。")
+
+
+def _not_awaiting(donation: Donation, verb: str) -> DonationError:
+    return DonationError(f"只有待复核的捐赠才能{verb}(当前状态:{donation.get_status_display()})。")
+
+
+def donation_confirm_offline(*, donation: Donation, user) -> Donation:
+    """复核确认: a second person confirms a 待复核 gift. The gift posts to the ledger, gets its receipt serial and
+    is logged in one transaction with its status change; a gift already confirmed (a second click, or two
+    confirmations racing: the row is locked, the later one finds it confirmed) is returned unchanged."""
+    with transaction.atomic():
+        donation = _locked(donation)
+        _check_reviewer(donation, user)
+        if donation.status == DonationStatus.SUCCEEDED and donation.reviewed_by_id is not None:
+            return donation
+        if donation.status != DonationStatus.AWAITING_CONFIRMATION:
+            raise _not_awaiting(donation, "确认入账")
+        donation.set_status(DonationStatus.SUCCEEDED)
+        donation.transaction = ledger_postings.gift_post(donation)
+        receipt_serial_assign(donation)
+        donation.reviewed_by, donation.reviewed_at = user, timezone.now()
+        donation.save(update_fields=[*RECEIVED_FIELDS, "reviewed_by", "reviewed_at", "updated_at"])
+        log(donation, CONFIRM_ACTION, user=user, data={"status": donation.status,
+                                                       "transaction": donation.transaction_id})
+        transaction.on_commit(lambda: _send_thanks(donation.pk))
+    return donation
+
+
+def donation_reject_offline(*, donation: Donation, user, reason: str) -> Donation:
+    """复核驳回: a second person rejects a 待复核 gift with a reason. Nothing posts; the bank reference is freed
+    (kept in ``rejected_bank_reference``) so the statement line can be recorded again, correctly."""
+    reason = reason.strip()
+    if not reason:
+        raise DonationError("驳回必须填写原因。")
+    with transaction.atomic():
+        donation = _locked(donation)
+        _check_reviewer(donation, user)
+        if donation.status == DonationStatus.REJECTED:
+            return donation
+        if donation.status != DonationStatus.AWAITING_CONFIRMATION:
+            raise _not_awaiting(donation, "驳回")
+        donation.set_status(DonationStatus.REJECTED)
+        donation.rejection_reason = reason[:200]
+        donation.rejected_bank_reference, donation.bank_reference = donation.bank_reference or "", None
+        donation.reviewed_by, donation.reviewed_at = user, timezone.now()
+        donation.save(update_fields=["status", "rejection_reason", "rejected_bank_reference", "bank_reference",
+                                     "reviewed_by", "reviewed_at", "updated_at"])
+        log(donation, REJECT_ACTION, user=user, data={"status": donation.status, "reason": donation.rejection_reason})
     return donation

@@ -28,6 +28,7 @@ def test_the_table_is_the_documented_one():
         ("pending", "succeeded"), ("pending", "failed"), ("pending", "expired"),
         ("succeeded", "partially_refunded"), ("succeeded", "refunded"), ("succeeded", "reversed"),
         ("partially_refunded", "partially_refunded"), ("partially_refunded", "refunded"),
+        ("awaiting_confirmation", "succeeded"), ("awaiting_confirmation", "rejected"),
     }
 
 
