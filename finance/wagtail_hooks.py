@@ -1,6 +1,6 @@
 """The 财务 menu. Other parts of the books add their items with the ``register_finance_menu_item`` hook."""
 
-from django.urls import path, reverse
+from django.urls import path, re_path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 from wagtail.log_actions import LogFormatter
@@ -57,3 +57,68 @@ def register_voucher_log_actions(actions):
                 return f"{self.label}:{reason}" if reason else self.label
 
         actions.register_action(step.log_action)(Formatter)
+
+
+# 银行对账 (finance/admin/bank_views.py)
+
+
+@hooks.register("register_admin_urls")
+def register_bank_urls():
+    from finance.admin import bank_views
+
+    return [
+        path("finance/bank/", bank_views.BankStatementListView.as_view(), name="finance_bank"),
+        path(
+            "finance/bank/statements/<int:pk>/", bank_views.BankStatementView.as_view(), name="finance_bank_statement"
+        ),
+        path(
+            "finance/bank/statements/<int:pk>/auto-match/",
+            bank_views.BankAutoMatchView.as_view(),
+            name="finance_bank_auto_match",
+        ),
+        path("finance/bank/lines/<int:pk>/", bank_views.BankLineView.as_view(), name="finance_bank_line"),
+        path("finance/bank/lines/<int:pk>/gift/", bank_views.BankLineGiftView.as_view(), name="finance_bank_line_gift"),
+        path(
+            "finance/bank/lines/<int:pk>/<str:action>/",
+            bank_views.BankLineActionView.as_view(),
+            name="finance_bank_line_action",
+        ),
+        path(
+            "finance/bank/reconciliation/", bank_views.ReconciliationView.as_view(), name="finance_bank_reconciliation"
+        ),
+        re_path(
+            r"^finance/bank/reconciliation\.(?P<fmt>csv|xlsx)$",
+            bank_views.ReconciliationView.as_view(),
+            name="finance_bank_reconciliation_export",
+        ),
+    ]
+
+
+@hooks.register("register_finance_menu_item")
+def register_bank_menu_item():
+    return PermissionMenuItem(
+        "银行对账", reverse("finance_bank"), icon_name="table", order=200, permission="finance.view_bankstatement"
+    )
+
+
+BANK_LOG_ACTIONS = {
+    "finance.bank.match": "银行流水手工匹配",
+    "finance.bank.unmatch": "银行流水取消匹配",
+    "finance.bank.auto_match": "银行流水自动匹配",
+}
+
+
+@hooks.register("register_log_actions")
+def register_bank_log_actions(actions):
+    for action, label in BANK_LOG_ACTIONS.items():
+
+        class Formatter(LogFormatter):
+            def format_message(self, log_entry, label=label):
+                line = log_entry.data.get("line")
+                matched = log_entry.data.get("matched")
+                if line:
+                    return f"{label}:{line}"
+                return f"{label}:{matched} 条" if matched is not None else label
+
+        Formatter.label = label
+        actions.register_action(action)(Formatter)
