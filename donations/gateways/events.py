@@ -94,6 +94,18 @@ class DisputeClosed:
 
 
 @dataclass(frozen=True)
+class RefundSettled:
+    """refund.created / refund.updated / charge.refund.updated: a refund and its balance transactions (expanded or
+    ids): the refund's own and, when it failed, the one that put the money back."""
+
+    refund_id: str
+    charge_id: str
+    payment_intent_id: str
+    balance_transaction_ids: tuple[str, ...]
+    balance_transactions: tuple[dict, ...]  # the expanded ones (the sandbox's events, the API's answer)
+
+
+@dataclass(frozen=True)
 class Payout:
     """payout.paid / payout.failed: money leaving Stripe's balance for our bank account (or coming back)."""
 
@@ -187,6 +199,17 @@ def read_dispute_closed(obj: dict) -> DisputeClosed:
         amount=from_minor(obj.get("amount") or 0),
         currency=(obj.get("currency") or "cny").upper(),
         fees=tuple(read_balance_fee(bt) for bt in obj.get("balance_transactions") or [] if isinstance(bt, dict)),
+    )
+
+
+def read_refund(obj: dict) -> RefundSettled:
+    bts = [obj.get("balance_transaction"), obj.get("failure_balance_transaction")]
+    return RefundSettled(
+        refund_id=str(obj["id"]),
+        charge_id=_id(obj.get("charge")),
+        payment_intent_id=_id(obj.get("payment_intent")),
+        balance_transaction_ids=tuple(_id(bt) for bt in bts if _id(bt)),
+        balance_transactions=tuple(bt for bt in bts if isinstance(bt, dict)),
     )
 
 

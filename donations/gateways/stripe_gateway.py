@@ -97,6 +97,12 @@ def charge_balance_transaction(charge_id: str) -> dict:
     return bt
 
 
+def refund(refund_id: str) -> dict:
+    """The refund as Stripe holds it, its balance transactions expanded (the fee Stripe charged or returned)."""
+    params = {"expand": ["balance_transaction", "failure_balance_transaction"]}
+    return json.loads(json.dumps(client().v1.refunds.retrieve(refund_id, params=params).to_dict()))
+
+
 def dispute(dispute_id: str) -> dict:
     """The dispute as Stripe holds it now, with its balance transactions (the amount taken back and the fee)."""
     return json.loads(json.dumps(client().v1.disputes.retrieve(dispute_id).to_dict()))

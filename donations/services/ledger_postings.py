@@ -6,7 +6,8 @@
 | bank / cash gift | 1002 银行存款 / 1001 库存现金 | 捐赠收入 of its fund |
 | in-kind gift (valued) | 1201 库存物资 | 捐赠收入 of its fund |
 | refund | 捐赠收入 of its fund | 1012.STRIPE |
-| Stripe fee on a charge | 5301 筹资费用·支付手续费 | 1012.STRIPE |
+| Stripe fee on a charge (or on a refund) | 5301 筹资费用·支付手续费 | 1012.STRIPE |
+| Stripe fee returned on a refund (negative fee) | 1012.STRIPE | 5301 筹资费用·支付手续费 |
 | Stripe payout to the bank | 1002 银行存款 | 1012.STRIPE |
 | payout failed after it was paid | the payout's legs, swapped (``transaction_reverse``) | |
 
@@ -148,12 +149,18 @@ def _standard_accounts(*codes: str) -> None:
 
 def fee_post(*, balance_transaction_id: str, amount: Decimal, currency: str, at: datetime, sandbox: bool,
              memo: str) -> Transaction:
-    """Stripe's fee on a charge (idempotent: the source is Stripe's balance transaction id)."""
+    """Stripe's fee on a balance transaction (idempotent: the source is Stripe's balance transaction id). A negative
+    fee — Stripe returning its fee on a refund — posts the other way: Dr Stripe 待结算 / Cr 5301."""
     _standard_accounts(FUNDRAISING_COST, STRIPE_CLEARING)
+    expense, clearing = ("D", "C") if amount > 0 else ("C", "D")
+    amount = abs(amount)
     return transaction_post(
         kind=TransactionKind.FEE,
         occurred_at=at,
-        legs=[LegSpec(FUNDRAISING_COST, "D", amount, currency), LegSpec(STRIPE_CLEARING, "C", amount, currency)],
+        legs=[
+            LegSpec(FUNDRAISING_COST, expense, amount, currency),
+            LegSpec(STRIPE_CLEARING, clearing, amount, currency),
+        ],
         source=f"stripe-fee:{balance_transaction_id}",
         memo=memo,
         public_record=_processor_record(sandbox=sandbox),

@@ -13,6 +13,10 @@ Rules:
   refund would (捐赠收入 against Stripe 待结算, once per dispute) and posts Stripe's dispute fee as 筹资费用, once per
   balance transaction. With Stripe configured the dispute is read back from Stripe's API. A won dispute posts
   nothing: nothing was posted when it opened.
+- A refund's fee (refund.created / refund.updated / charge.refund.updated) posts once per balance transaction of
+  the refund (``stripe-fee:<txn>``), read from Stripe's API when Stripe is configured: a positive fee is 筹资费用, a
+  negative one (Stripe returned its fee) posts the other way. The sandbox returns no fee on a refund, as Stripe
+  does in most markets, so its refunds post no fee. A refund of a charge no gift knows posts nothing and says so.
 - A payout posts 银行存款 against Stripe 待结算 once per payout id when it is paid. A payout that fails after it was
   paid is reversed once; one that fails before it was paid posts nothing, and a payout.paid arriving after its
   payout.failed posts nothing either.
@@ -96,6 +100,26 @@ def dispute_lost_record(*, donation: Donation, dispute: ev.DisputeClosed, at: da
             )
             fees += fee.fee
     return f"争议败诉:冲回捐赠收入 ¥{taken},争议手续费 ¥{fees}"
+
+
+def refund_fee_record(*, donation: Donation, refund: ev.RefundSettled, at: datetime) -> str:
+    """Post the fee on each of the refund's balance transactions once (a negative fee: returned to us)."""
+    obj = refund if sandbox_enabled() else ev.read_refund(stripe_gateway.refund(refund.refund_id))
+    notes = []
+    for bt in obj.balance_transactions:
+        fee = ev.read_balance_fee(bt)
+        if fee.currency != donation.currency:
+            raise DonationError(
+                f"退款手续费结算币种 {fee.currency} 与捐赠币种 {donation.currency} 不同,请财务以凭证处理"
+            )
+        if fee.fee == 0 or Transaction.objects.filter(source=f"stripe-fee:{fee.balance_transaction_id}").exists():
+            continue
+        ledger_postings.fee_post(
+            balance_transaction_id=fee.balance_transaction_id, amount=fee.fee, currency=fee.currency, at=at,
+            sandbox=donation.is_sandbox, memo=f"Stripe 退款手续费 {refund.refund_id}({donation})",
+        )
+        notes.append(f"已记退款手续费 ¥{fee.fee}" if fee.fee > 0 else f"已记退回手续费 ¥{-fee.fee}")
+    return ";".join(notes) or "退款无手续费或已记账,未重复记账"
 
 
 def payout_record_paid(*, payout: ev.Payout, at: datetime) -> str:

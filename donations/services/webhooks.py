@@ -45,6 +45,7 @@ from .processor import (
     dispute_lost_record,
     payout_record_failed,
     payout_record_paid,
+    refund_fee_record,
 )
 
 log = logging.getLogger(__name__)
@@ -278,6 +279,23 @@ def on_dispute_closed(event: dict, obj: dict) -> Outcome:
     return Outcome(WebhookEventStatus.PROCESSED, note=note)
 
 
+def on_refund_settled(event: dict, obj: dict) -> Outcome:
+    """refund.created / refund.updated / charge.refund.updated: the refund's fee, once per balance transaction."""
+    r = ev.read_refund(obj)
+    donation = _donation(stripe_payment_intent_id=r.payment_intent_id, stripe_charge_id=r.charge_id)
+    if donation is None:
+        return Outcome(WebhookEventStatus.IGNORED,
+                       note=f"退款 {r.refund_id} 对应的扣款 {r.charge_id or r.payment_intent_id or '(未知)'} "
+                            "不是本系统的捐赠,退款手续费未记账,请财务核查")
+    if not donation.is_received:
+        return Outcome(WebhookEventStatus.DEFERRED, waits_for=r.payment_intent_id or r.charge_id,
+                       note="付款尚未确认,退款手续费待记账")
+    if not r.balance_transaction_ids:
+        return Outcome(WebhookEventStatus.PROCESSED, note="退款尚无结算记录,手续费待 refund.updated")
+    note = refund_fee_record(donation=donation, refund=r, at=ev.event_time(event))
+    return Outcome(WebhookEventStatus.PROCESSED, note=note)
+
+
 def on_payout_paid(event: dict, obj: dict) -> Outcome:
     note = payout_record_paid(payout=ev.read_payout(obj), at=ev.event_time(event))
     return Outcome(WebhookEventStatus.PROCESSED, note=note)
@@ -300,6 +318,9 @@ HANDLERS: dict[str, Callable[[dict, dict], Outcome]] = {
     "customer.subscription.deleted": on_subscription_deleted,
     "charge.succeeded": on_charge_settled,
     "charge.updated": on_charge_settled,
+    "refund.created": on_refund_settled,
+    "refund.updated": on_refund_settled,
+    "charge.refund.updated": on_refund_settled,
     "payout.paid": on_payout_paid,
     "payout.failed": on_payout_failed,
 }
