@@ -4,9 +4,13 @@ be read straight from the ledger.
 
 Sub-accounts (明细科目) hang under a first-level account: each fund (a project's code, e.g. XT100) gets its own
 income and expense accounts 4101.<fund> / 5101.<fund> (restricted funds' income is 限定性, so the restricted and
-unrestricted columns fall out of the books); staff add others in the admin (5201.01 工资福利, …,
-``ledger.services.accounts.subaccount_create``). The older codes keep their meaning: 1012.STRIPE sits under 1009
-其他货币资金, and 5301 itself is the processor-fee account (``FUNDRAISING_COST``).
+unrestricted columns fall out of the books), and, once a release, a year-end closing or a leftover transfer
+touches it, its net assets 3102.<fund> (限定性) and 3101.<fund> (非限定性). Everything tagged with a fund sums to
+what the fund still holds: a release (3102.F → 3101.F) and a closing (4101.F → 3102.F, 5101.F → 3101.F) move money
+between the fund's own accounts, only a transfer to another fund or to 3101 changes it. Staff add other
+sub-accounts in the admin (5201.01 工资福利, …, ``ledger.services.accounts.subaccount_create``). The older codes
+keep their meaning: 1012.STRIPE sits under 1009 其他货币资金, and 5301 itself is the processor-fee account
+(``FUNDRAISING_COST``).
 """
 
 from __future__ import annotations
@@ -80,8 +84,9 @@ STANDARD_ACCOUNTS: list[ChartAccount] = [
     ChartAccount("5401", "其他费用", EXP, False, S.OTHER_EXPENSES),
 ]
 FIRST_LEVEL = {a.code: a for a in STANDARD_ACCOUNTS if not a.parent}
-# Their sub-accounts are one per fund, made with the project (fund_accounts_ensure), never by hand.
-FUND_PARENTS = frozenset({DONATION_INCOME, PROGRAMME_COST})
+# Their sub-accounts are one per fund, made with the project (fund_accounts_ensure, fund_net_assets_ensure),
+# never by hand.
+FUND_PARENTS = frozenset({DONATION_INCOME, PROGRAMME_COST, UNRESTRICTED_NET_ASSETS, RESTRICTED_NET_ASSETS})
 
 
 @dataclass(frozen=True)
@@ -98,8 +103,17 @@ def expense_code(fund_code: str) -> str:
     return f"5101.{fund_code}"
 
 
+def restricted_net_assets_code(fund_code: str) -> str:
+    return f"3102.{fund_code}"
+
+
+def unrestricted_net_assets_code(fund_code: str) -> str:
+    return f"3101.{fund_code}"
+
+
 def expected_fund_code(account_code: str) -> str:
-    """The fund an account belongs to, read from its code: 4101.XT100 and 5101.XT100 belong to XT100."""
+    """The fund an account belongs to, read from its code: 4101.XT100, 5101.XT100, 3101.XT100 and 3102.XT100
+    belong to XT100."""
     prefix, _, fund = account_code.partition(".")
     if prefix in FUND_PARENTS and fund and fund != "U":
         return fund
@@ -131,6 +145,15 @@ def fund_accounts_ensure(*, fund_code: str, fund_name: str, restricted: bool) ->
     return FundAccounts(
         income=_fund_account(income_code(fund_code), f"捐赠收入·{label}·{fund_name}", fund_code, restricted),
         expense=_fund_account(expense_code(fund_code), f"业务活动成本·{fund_name}", fund_code, restricted),
+    )
+
+
+def fund_net_assets_ensure(*, fund_code: str, fund_name: str) -> tuple[Account, Account]:
+    """A fund's net assets, (限定性 3102.<fund>, 非限定性 3101.<fund>), created on first use: restriction releases,
+    the year-end closing and leftover transfers post to them."""
+    return (
+        _fund_account(restricted_net_assets_code(fund_code), f"限定性净资产·{fund_name}", fund_code, True),
+        _fund_account(unrestricted_net_assets_code(fund_code), f"非限定性净资产·{fund_name}", fund_code, False),
     )
 
 

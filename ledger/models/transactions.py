@@ -56,6 +56,7 @@ class TransactionKind(models.TextChoices):
     EXPENSE = "expense", _("Expense")
     TRANSFER = "transfer", _("Transfer")
     RELEASE = "release", _("Restriction released")
+    CLOSING = "closing", _("Year-end closing")
     OPENING = "opening", _("Opening balance")
     REVERSAL = "reversal", _("Reversal")
 

@@ -1,20 +1,24 @@
 """Balances from running totals (now) or per-day totals (at a date): never a scan of every leg.
 
 Rule: a fund's raised = its income accounts' credits less debits (refunds and reversals debit
-income); spent = its expense accounts' debits less credits. Available = raised − spent (commitments
-arrive with disbursements).
+income); spent = its expense accounts' debits less credits; transferred = what its net-asset accounts
+(3101.<fund>, 3102.<fund>) received less what they gave (a leftover transferred in from a closed fund, or
+out of this one). The year-end closing (``closing`` transactions) is left out of all three: it empties the
+income and expense accounts into the fund's own net assets, and the fund has raised, spent and holds what it
+did before. Available = raised − spent + transferred (commitments arrive with disbursements).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db.models import Sum
+from django.utils import timezone
 
-from ledger.models import Account, AccountDay, AccountType
+from ledger.models import Account, AccountDay, AccountType, Leg, Side, TransactionKind
 from ledger.money import quantize
 
 ZERO = Decimal("0.00")
@@ -25,10 +29,11 @@ class FundFigures:
     fund_code: str
     raised: Decimal
     spent: Decimal
+    transferred: Decimal = ZERO  # net of leftover transfers: + received from a closed fund, − given away
 
     @property
     def available(self) -> Decimal:
-        return self.raised - self.spent
+        return self.raised - self.spent + self.transferred
 
 
 def account_balance(account: Account, *, at: date | None = None) -> Decimal:
@@ -49,16 +54,52 @@ def fund_figures_many(fund_codes: Iterable[str], *, at: date | None = None) -> d
     codes = list(dict.fromkeys(fund_codes))
     raised = dict.fromkeys(codes, ZERO)
     spent = dict.fromkeys(codes, ZERO)
-    for fund, type_, debit, credit in _fund_sums(codes, at):
+    transferred = dict.fromkeys(codes, ZERO)
+    sums = _closing_sums(codes, at)  # subtracted: (fund, type) → (−debits, −credits) of the closings
+    sums = {key: (-debit, -credit) for key, (debit, credit) in sums.items()}
+    for fund, type_, debit, credit in _fund_sums(codes, at):  # one row per account
+        less_debit, less_credit = sums.get((fund, type_), (ZERO, ZERO))
+        sums[(fund, type_)] = (less_debit + debit, less_credit + credit)
+    for (fund, type_), (debit, credit) in sums.items():
         if type_ == AccountType.INCOME:
             raised[fund] += credit - debit
         elif type_ == AccountType.EXPENSE:
             spent[fund] += debit - credit
-    return {code: FundFigures(code, quantize(raised[code]), quantize(spent[code])) for code in codes}
+        elif type_ == AccountType.NET_ASSETS:
+            transferred[fund] += credit - debit
+    return {
+        code: FundFigures(code, quantize(raised[code]), quantize(spent[code]), quantize(transferred[code]))
+        for code in codes
+    }
+
+
+FUND_TYPES = (AccountType.INCOME, AccountType.EXPENSE, AccountType.NET_ASSETS)
+
+
+def _closing_sums(codes: list[str], at: date | None) -> dict[tuple[str, str], tuple[Decimal, Decimal]]:
+    """What the year-end closings moved on the funds' accounts, per (fund, account type): one grouped query over
+    the closing transactions' legs (a handful per year)."""
+    legs = Leg.objects.filter(
+        transaction__kind=TransactionKind.CLOSING, account__fund_code__in=codes, account__type__in=FUND_TYPES
+    )
+    if at is not None:
+        legs = legs.filter(transaction__occurred_at__lt=_end_of_day(at))
+    sums: dict[tuple[str, str], tuple[Decimal, Decimal]] = {}
+    for fund, type_, side, amount in legs.values_list("account__fund_code", "account__type", "side").annotate(
+        total=Sum("amount")
+    ):
+        debit, credit = sums.get((fund, type_), (ZERO, ZERO))
+        sums[(fund, type_)] = (debit + amount, credit) if side == Side.DEBIT else (debit, credit + amount)
+    return sums
+
+
+def _end_of_day(day: date) -> datetime:
+    """The first moment after ``day`` in the ledger's day zone (per-day totals are kept by local day)."""
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=timezone.get_default_timezone())
 
 
 def _fund_sums(codes: list[str], at: date | None):
-    types = [AccountType.INCOME, AccountType.EXPENSE]
+    types = FUND_TYPES
     if at is None:
         rows = Account.objects.filter(fund_code__in=codes, type__in=types).values_list(
             "fund_code", "type", "debit_total", "credit_total"

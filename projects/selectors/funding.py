@@ -4,7 +4,8 @@ Rules:
 - raised and spent are ledger figures, read from the fund's accounts' running totals
   (``ledger.selectors.fund_figures_many``) — never from a page, a cache or a second bookkeeping;
 - committed is what is approved but not yet paid (已审批待支付), which the ledger does not hold yet;
-- available = raised − spent − committed: what an approval may still promise;
+- transferred is a closed fund's leftover received (+) or given away (−) (结项结余转入 / 转出);
+- available = raised − spent + transferred − committed: what an approval may still promise;
 - beneficiaries and 人次 count paid disbursements that were not reversed.
 """
 
@@ -33,12 +34,13 @@ class FundingSummary:
     spent: Decimal
     currency: str
     committed: Decimal = ZERO
+    transferred: Decimal = ZERO
     beneficiaries: int = 0
     disbursements: int = 0
 
     @property
     def available(self) -> Decimal:
-        return self.raised - self.spent - self.committed
+        return self.raised - self.spent + self.transferred - self.committed
 
     @property
     def percent_raised(self) -> int:
@@ -63,6 +65,7 @@ def project_funding_many(projects: Iterable[Project], *, at: date | None = None)
             target=quantize(p.target_amount),
             raised=figures[p.code].raised,
             spent=figures[p.code].spent,
+            transferred=figures[p.code].transferred,
             currency=p.currency,
             **counts.get(p.pk, {}),
         )
@@ -93,14 +96,15 @@ def _disbursement_counts(project_ids: list[int]) -> dict[int, dict]:
 
 
 def fund_available(project: Project, *, excluding: Decimal = ZERO) -> Decimal:
-    """可用余额 now: raised − spent − committed, plus ``excluding`` (a commitment about to be paid or re-checked).
-    Callers that act on it hold the project's row lock (``projects.services.funds.project_lock``). Two queries:
-    the ledger's running totals and the sum of commitments (not the page's counts)."""
+    """可用余额 now: raised − spent + transferred − committed, plus ``excluding`` (a commitment about to be paid or
+    re-checked). Callers that act on it hold the project's row lock (``projects.services.funds.project_lock``).
+    Three queries: the ledger's running totals, what closings moved, and the sum of commitments (not the page's
+    counts)."""
     figures = fund_figures_many([project.code])[project.code]
     committed = Disbursement.objects.filter(project=project, status__in=COMMITTED_STATUSES).aggregate(
         total=Sum("amount")
     )["total"]
-    return figures.raised - figures.spent - quantize(committed or ZERO) + excluding
+    return figures.available - quantize(committed or ZERO) + excluding
 
 
 def projects_active() -> QuerySet[Project]:

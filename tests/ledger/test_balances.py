@@ -10,10 +10,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from ledger.chart import BANK, GENERAL_INCOME, fund_accounts_ensure
-from ledger.models import Account, Leg, Transaction
+from ledger.chart import BANK, GENERAL_INCOME, fund_accounts_ensure, fund_net_assets_ensure
+from ledger.models import Account, Leg, Transaction, TransactionKind
 from ledger.selectors import account_balance, fund_figures, fund_figures_many
-from ledger.services import LegSpec, transaction_reverse
+from ledger.services import LegSpec, PostingRequest, transaction_reverse
 from projects.selectors import project_funding, project_funding_many
 from projects.services import project_fund_accounts
 from tests.factories import ProjectFactory
@@ -104,7 +104,7 @@ def test_fund_figures_raised_spent_available(history, at, raised, spent, availab
     assert (figures.raised, figures.spent, figures.available) == (Decimal(raised), Decimal(spent), Decimal(available))
 
 
-def test_fund_figures_many_keeps_funds_apart_in_one_query(history):
+def test_fund_figures_many_keeps_funds_apart_in_two_queries(history):
     other = fund_accounts_ensure(fund_code="XT200", fund_name="另一基金", restricted=False)
     post(gift(10, "7.00", income=other.income.code))
     post(gift(11, "1000.00", income=GENERAL_INCOME))  # unrestricted, belongs to no fund
@@ -112,7 +112,7 @@ def test_fund_figures_many_keeps_funds_apart_in_one_query(history):
     for at in (None, day(30)):
         with CaptureQueriesContext(connection) as queries:
             figures = fund_figures_many([FUND, "XT200", "NOPE", FUND], at=at)
-        assert len(queries) == 1
+        assert len(queries) == 2  # the running (or per-day) totals, and what year-end closings moved
         assert list(figures) == [FUND, "XT200", "NOPE"]
         assert (figures[FUND].raised, figures[FUND].spent) == (Decimal("100.00"), Decimal("30.00"))
         assert (figures["XT200"].raised, figures["XT200"].available) == (Decimal("7.00"), Decimal("7.00"))
@@ -141,3 +141,55 @@ def test_project_funding_reflects_postings_to_the_projects_fund_accounts(db):
     assert funding.percent_raised == 25
     on_day_two = project_funding_many([project], at=day(2))[project.pk]
     assert (on_day_two.raised, on_day_two.spent) == (value, Decimal("0.00"))
+
+
+def _posting(kind: str, source: str, when, legs) -> PostingRequest:
+    return PostingRequest(kind=kind, occurred_at=when, legs=legs, source=source, public_record={"fund": FUND})
+
+
+def test_a_year_end_closing_leaves_what_a_fund_raised_spent_and_holds(history):
+    """Closing empties 4101.XT100 and 5101.XT100 into the fund's own net assets: its figures stay as they were,
+    now and at any later date, and only at dates before the closing is the closing invisible anyway."""
+    restricted, unrestricted = fund_net_assets_ensure(fund_code=FUND, fund_name="血透100")
+    post(
+        _posting(
+            TransactionKind.RELEASE,
+            "test:release",
+            moment(6),
+            [LegSpec(restricted.code, "D", Decimal("30.00")), LegSpec(unrestricted.code, "C", Decimal("30.00"))],
+        )
+    )
+    post(_posting(TransactionKind.CLOSING, "test:closing", moment(7), [
+        LegSpec(INCOME, "D", Decimal("100.00")), LegSpec(restricted.code, "C", Decimal("100.00")),
+        LegSpec(unrestricted.code, "D", Decimal("30.00")), LegSpec(EXPENSE, "C", Decimal("30.00")),
+    ]))  # fmt: skip
+    assert account_balance(Account.objects.get(code=INCOME)) == Decimal("0.00")
+    for at in (None, day(7), day(30)):
+        figures = fund_figures(FUND, at=at)
+        assert (figures.raised, figures.spent, figures.transferred, figures.available) == (
+            Decimal("100.00"), Decimal("30.00"), Decimal("0.00"), Decimal("70.00"),
+        ), at  # fmt: skip
+
+
+def test_a_leftover_transfer_moves_what_two_funds_hold_and_nothing_else(history):
+    """3102.XT100 → 3102.XT200: the giving fund's raised and spent stay, its available drops to zero; the
+    receiving fund holds the leftover as transferred."""
+    fund_accounts_ensure(fund_code="XT200", fund_name="爱心复明", restricted=True)
+    giving, _ = fund_net_assets_ensure(fund_code=FUND, fund_name="血透100")
+    receiving, _ = fund_net_assets_ensure(fund_code="XT200", fund_name="爱心复明")
+    post(
+        _posting(
+            TransactionKind.TRANSFER,
+            "test:leftover",
+            moment(8),
+            [LegSpec(giving.code, "D", Decimal("70.00")), LegSpec(receiving.code, "C", Decimal("70.00"))],
+        )
+    )
+    figures = fund_figures_many([FUND, "XT200"])
+    assert (figures[FUND].raised, figures[FUND].spent, figures[FUND].available) == (
+        Decimal("100.00"), Decimal("30.00"), Decimal("0.00"),
+    )  # fmt: skip
+    assert (figures["XT200"].raised, figures["XT200"].transferred, figures["XT200"].available) == (
+        Decimal("0.00"), Decimal("70.00"), Decimal("70.00"),
+    )  # fmt: skip
+    assert fund_figures(FUND, at=day(7)).available == Decimal("70.00")  # before the transfer
