@@ -123,3 +123,15 @@ def test_webhook_load(bench_env):
         rf"^checkout\.session\.completed\s+\d+\s+{NUMBER}\s+\S+\s+{NUMBER}\s+{NUMBER}\s",
         r"^ALL CHECKS PASSED$",
     )
+
+
+def test_trial_balance(bench_env):
+    """The selector's trial balance equals the one from the legs (the benchmark fails otherwise)."""
+    run_smoke(
+        bench_env,
+        "trial_balance.py",
+        rf"^\s+3,650 trial balance year\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}×\s+\d+$",
+        rf"^\s+3,650 trial balance June\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}×\s+\d+$",
+        rf"^\s+3,650 general ledger year\s+last\s+p\d+\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}×\s+{NUMBER}$",
+        r"^checks passed: selector = naive trial balance",
+    )
