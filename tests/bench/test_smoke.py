@@ -135,3 +135,16 @@ def test_trial_balance(bench_env):
         rf"^\s+3,650 general ledger year\s+last\s+p\d+\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}×\s+{NUMBER}$",
         r"^checks passed: selector = naive trial balance",
     )
+
+
+def test_bank_reconcile(bench_env):
+    """A 200-line statement imported and matched; the set-based and the per-line matcher match the same lines."""
+    run_smoke(
+        bench_env,
+        "bank_reconcile.py",
+        r"^  imported 200 lines, matched (\d+) of the \1 the books have$",
+        rf"^\s+200\s+import \+ auto-match \(one transaction\)\s+{NUMBER}\s+\d+$",
+        rf"^\s+200\s+baseline: per-line matcher\s+{NUMBER}\s+\d+\s+1\.0$",
+        rf"^\s+200\s+lines_auto_match \(set-based\)\s+{NUMBER}\s+\d+\s+{NUMBER}$",
+        r"^smoke: bank statement of 200 lines imported and matched$",
+    )
