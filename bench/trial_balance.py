@@ -20,7 +20,9 @@ Measured, medians of ``--runs``:
 - ``general_ledger`` of the busiest account (1012.STRIPE) as the admin shows it (a page of 100 with the running
   balance): first, middle and last page of June and of the year, against the bare ``SELECT`` of the same page's
   legs (``LIMIT/OFFSET``, no count, no balance). Checked: the last page's last running balance is the closing
-  balance, and the closing balance is the trial balance's.
+  balance, and the closing balance is the trial balance's;
+- the admin pages themselves (the trial balance of the year, the first and last page of 1012.STRIPE's 明细账 for
+  the year): the whole request through Django's test client as a superuser (``bench-tb``, made in the database).
 """
 
 from __future__ import annotations
@@ -256,8 +258,47 @@ def measure(size: int, runs: int) -> list[str]:
             )
             print(line, flush=True)
             report.append(line)
+    report += admin_pages(size, runs, account)
     print("checks passed: selector = naive trial balance (year, June), balanced; ledger pages = bare pages; "
-          "last running balance = closing = trial balance's closing", flush=True)  # fmt: skip
+          "last running balance = closing = trial balance's closing; admin pages 200", flush=True)  # fmt: skip
+    return report
+
+
+def admin_pages(size: int, runs: int, account) -> list[str]:
+    """The whole admin request (Wagtail, the selector, the template) as a superuser, with Django's test client."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django.urls import reverse
+
+    from ledger.selectors.books import general_ledger
+
+    user = get_user_model().objects.filter(username="bench-tb").first()
+    if user is None:
+        user = get_user_model().objects.create_superuser("bench-tb", "bench-tb@example.invalid", None)
+    client = Client()
+    client.force_login(user)
+    year = {"date_from": YEAR[0].isoformat(), "date_to": YEAR[1].isoformat()}
+    last = general_ledger(account=account, date_from=YEAR[0], date_to=YEAR[1]).page.paginator.num_pages
+    ledger_url = reverse("ledger_books_general_ledger", args=(account.code,))
+    pages = (
+        ("trial balance, year", reverse("ledger_books_trial_balance"), year),
+        ("明细账, year, first page", ledger_url, year),
+        ("明细账, year, last page", ledger_url, {**year, "p": last}),
+    )
+    print(f"{'admin page (GET, whole request)':<40} {'s':>9}")
+    report = []
+    for name, url, query in pages:
+
+        def get(url=url, query=query, name=name):
+            response = client.get(url, query)
+            if response.status_code != 200 or account.code not in response.content.decode():
+                raise SystemExit(f"admin {name}: HTTP {response.status_code}, or no {account.code} on the page")
+            return response
+
+        seconds, _ = timed(get, runs)
+        line = f"{size:>9,} admin {name:<30} {seconds:>9.4f}"
+        print(line, flush=True)
+        report.append(line)
     return report
 
 

@@ -133,6 +133,7 @@ def test_trial_balance(bench_env):
         rf"^\s+3,650 trial balance year\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}×\s+\d+$",
         rf"^\s+3,650 trial balance June\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}×\s+\d+$",
         rf"^\s+3,650 general ledger year\s+last\s+p\d+\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}×\s+{NUMBER}$",
+        rf"^\s+3,650 admin trial balance, year\s+{NUMBER}$",
         r"^checks passed: selector = naive trial balance",
     )
 
