@@ -20,7 +20,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from finance.models_bank import BankLine, BankStatement, MatchKind
@@ -32,7 +32,7 @@ from projects import sensitive
 from .reconciliation import account_hash, match_lines, name_hash
 
 ZERO = Decimal("0.00")
-MATCH_BATCH = 1000
+MATCH_BATCH = 5000
 
 
 class BankError(ValidationError):
@@ -229,11 +229,28 @@ def lines_auto_match(*, account: Account, lines: Sequence[BankLine] | None = Non
         for line, txn, kind in found:
             line.transaction_id, line.match_kind, line.matched_at, line.matched_by = txn, kind, now, None
             changed.append(line)
-        for start in range(0, len(changed), MATCH_BATCH):
-            BankLine.objects.bulk_update(
-                changed[start : start + MATCH_BATCH], ["transaction", "match_kind", "matched_at", "matched_by"]
-            )
+        _matches_write(changed)
     return len(changed)
+
+
+def _matches_write(lines: list[BankLine]) -> None:
+    """One ``executemany`` of a plain UPDATE by primary key (``bulk_update`` compiles a CASE per field and row, which
+    cost seconds at 10,000 lines: docs/BENCHMARKS.md, "Bank reconciliation")."""
+    if not lines:
+        return
+    table = connection.ops.quote_name(BankLine._meta.db_table)
+    matched_at = BankLine._meta.get_field("matched_at")
+    sql = (
+        f"UPDATE {table} SET transaction_id = %s, match_kind = %s, matched_at = %s, matched_by_id = NULL"  # noqa: S608
+        " WHERE id = %s"
+    )
+    rows = [
+        (line.transaction_id, line.match_kind, matched_at.get_db_prep_save(line.matched_at, connection), line.pk)
+        for line in lines
+    ]
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), MATCH_BATCH):
+            cursor.executemany(sql, rows[start : start + MATCH_BATCH])
 
 
 def transaction_net(account: Account, txn: Transaction) -> Decimal:
