@@ -56,6 +56,19 @@ class LineDraft:
         return (self.income or ZERO) - (self.expense or ZERO)
 
 
+def _account_lock(account_id: int) -> None:
+    """Imports and matches of one bank account wait for each other (always the account first, then its lines)."""
+    Account.objects.select_for_update().filter(pk=account_id).values_list("pk", flat=True).first()
+
+
+def _line_locked(line: BankLine) -> BankLine:
+    account_id = BankLine.objects.filter(pk=line.pk).values_list("account_id", flat=True).first()
+    if account_id is None:
+        raise BankError("该流水不存在。")
+    _account_lock(account_id)
+    return BankLine.objects.select_for_update().select_related("account").get(pk=line.pk)
+
+
 def is_bank_account(account: Account) -> bool:
     return account.code == BANK or (account.parent_id is not None and account.parent.code == BANK)
 
@@ -193,7 +206,7 @@ def statement_import(
     if not drafts:
         raise BankError("对账单没有流水。")
     with transaction.atomic():
-        Account.objects.select_for_update().filter(pk=account.pk).first()  # one import per account at a time
+        _account_lock(account.pk)  # one import or matching of an account at a time
         problems = statement_problems(account, drafts)
         if problems:
             raise BankError([f"第 {ln} 行" + (f"「{col}」" if col else "") + f":{msg}" for ln, col, msg in problems])
@@ -220,7 +233,7 @@ def statement_import(
 def lines_auto_match(*, account: Account, lines: Sequence[BankLine] | None = None) -> int:
     """自动匹配 the account's unmatched lines (or those given); returns how many were matched."""
     with transaction.atomic():
-        Account.objects.select_for_update().filter(pk=account.pk).first()
+        _account_lock(account.pk)
         if lines is None:
             lines = list(BankLine.objects.filter(account=account, transaction__isnull=True))
         found = match_lines(account, list(lines))
@@ -264,7 +277,7 @@ def transaction_net(account: Account, txn: Transaction) -> Decimal:
 def line_match(*, line: BankLine, txn: Transaction, user=None) -> BankLine:
     """手工匹配: the line and the transaction must both be unmatched and agree in amount and direction."""
     with transaction.atomic():
-        line = BankLine.objects.select_for_update().select_related("account").get(pk=line.pk)
+        line = _line_locked(line)
         if line.transaction_id is not None:
             raise BankError(f"流水 {line.reference} 已匹配账本交易 #{line.transaction_id},请先取消匹配。")
         taken = BankLine.objects.filter(transaction=txn).first()
@@ -288,7 +301,7 @@ def line_match(*, line: BankLine, txn: Transaction, user=None) -> BankLine:
 def line_unmatch(*, line: BankLine, user=None) -> BankLine:
     """取消匹配."""
     with transaction.atomic():
-        line = BankLine.objects.select_for_update().get(pk=line.pk)
+        line = _line_locked(line)
         if line.transaction_id is None:
             raise BankError(f"流水 {line.reference} 尚未匹配,无需取消。")
         line.transaction, line.match_kind, line.matched_by, line.matched_at = None, "", user, timezone.now()
@@ -324,7 +337,7 @@ def line_record_gift(
     from donations.services.offline import OfflineGift, donation_record_offline
 
     with transaction.atomic():
-        line = BankLine.objects.select_for_update().select_related("account").get(pk=line.pk)
+        line = _line_locked(line)
         if line.transaction_id is not None:
             raise BankError(f"流水 {line.reference} 已匹配账本交易 #{line.transaction_id},不能再登记为捐赠。")
         if line.income <= 0:
