@@ -179,6 +179,10 @@ PERSONAL_DATA_OLD_KEYS = env.list("PERSONAL_DATA_OLD_KEYS", default=[])
 DISBURSEMENT_DUAL_APPROVAL_AMOUNT = Decimal(env.str("DISBURSEMENT_DUAL_APPROVAL_AMOUNT", default="50000.00"))
 # Vouchers (记账凭证): above this total of debits (yuan) two distinct approvers are needed before posting.
 VOUCHER_DUAL_APPROVAL_AMOUNT = Decimal(env.str("VOUCHER_DUAL_APPROVAL_AMOUNT", default="50000.00"))
+# 银行对账: a bank line and a payment, payout or voucher on 1002 match by amount within this many days; offline bank
+# gifts no bank line has matched after this many days are listed as 未对账的线下捐赠.
+BANK_MATCH_DAYS = env.int("BANK_MATCH_DAYS", default=3)
+BANK_RECONCILE_UNMATCHED_DAYS = env.int("BANK_RECONCILE_UNMATCHED_DAYS", default=7)
 # Work waiting longer than this many days (a submission to approve, an approval to pay, a returned draft) goes into
 # the daily overdue digest (send_overdue_digest) and is flagged on the dashboard's 待我处理 panel.
 WORK_OVERDUE_DAYS = env.int("WORK_OVERDUE_DAYS", default=3)
