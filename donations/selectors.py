@@ -6,7 +6,7 @@ from __future__ import annotations
 import hmac
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
@@ -23,7 +23,8 @@ from ledger.money import quantize
 from ledger.selectors import InclusionCheck, account_balance, inclusion_check
 from projects.disclosure import medical_fund_codes
 from projects.models import Project
-from projects.selectors.disbursements import TracedDisbursement, fund_spending_between
+from projects.selectors.closure import LeftoverMove, leftover_given, leftovers_received_before
+from projects.selectors.disbursements import TracedDisbursement, fund_paid_total, fund_spending_between
 
 from .models import Donation, DonationRefund
 from .models.donations import RECEIVED_STATUSES
@@ -117,37 +118,104 @@ def donor_names_withheld(leaf_indexes: Iterable[int]) -> set[int]:
 
 
 @dataclass(frozen=True)
+class TracedTransfer:
+    """The part of a gift that left its fund with the fund's leftover at 结项 (``projects.selectors.closure``):
+    to another fund, where it paid for ``traced`` (first in, first out with that fund's own gifts) and may have
+    moved on again (``onward``), or released to unrestricted funds (``move.released``)."""
+
+    move: LeftoverMove
+    share: Decimal
+    traced: list[TracedDisbursement] = field(default_factory=list)
+    onward: list[TracedTransfer] = field(default_factory=list)
+
+    @property
+    def used(self) -> Decimal:
+        return sum((t.share for t in self.traced), ZERO)
+
+
+@dataclass(frozen=True)
 class GiftTracing:
-    """善款去向: what a restricted gift paid for so far (first in, first out within its fund)."""
+    """善款去向: what a restricted gift paid for so far (first in, first out within its fund), and the part that
+    followed a closed fund's leftover into another fund."""
 
     kept: Decimal
     traced: list[TracedDisbursement]
+    transfers: list[TracedTransfer] = field(default_factory=list)
 
     @property
     def spent(self) -> Decimal:
         return sum((t.share for t in self.traced), ZERO)
 
     @property
+    def transferred(self) -> Decimal:
+        return sum((t.share for t in self.transfers), ZERO)
+
+    @property
     def unspent(self) -> Decimal:
-        return self.kept - self.spent
+        return self.kept - self.spent - self.transferred
 
 
 def gift_tracing(donation: Donation) -> GiftTracing | None:
-    """The gift's interval among its fund's gifts, in order received (received_at, then id) and net of refunds,
-    matched against the fund's paid disbursements in order paid (``projects.selectors.fund_spending_between``).
-    None for the general fund (unrestricted money is used as a whole) and for a gift not (or no longer) received."""
+    """The gift's interval among its fund's sources, in order received (received_at, then id) and net of refunds,
+    matched against the fund's uses: its paid disbursements in order paid (``fund_spending_between``), then the
+    leftover transferred out at 结项. A leftover received from a closed fund is a source of the receiving fund,
+    placed among its gifts by date. None for the general fund (unrestricted money is used as a whole) and for a
+    gift not (or no longer) received."""
     if donation.project_id is None or donation.status not in RECEIVED_STATUSES:
         return None
     figures = gift_figures(donation)
     if figures is None:
         return None
-    earlier = Donation.objects.filter(project_id=donation.project_id, status__in=RECEIVED_STATUSES).filter(
-        Q(received_at__lt=donation.received_at) | Q(received_at=donation.received_at, pk__lt=donation.pk)
+    earlier = Q(received_at__lt=donation.received_at) | Q(received_at=donation.received_at, pk__lt=donation.pk)
+    start = _gifts_kept(donation.project_id, earlier) + leftovers_received_before(
+        donation.project, donation.received_at
     )
-    gross = earlier.aggregate(total=Sum("amount"))["total"] or ZERO
-    refunded = DonationRefund.objects.filter(donation__in=earlier).aggregate(total=Sum("amount"))["total"] or ZERO
-    start = quantize(gross - refunded)  # SQLite sums decimals in floating point
-    return GiftTracing(kept=figures.kept, traced=fund_spending_between(donation.project, start, start + figures.kept))
+    end = start + figures.kept
+    return GiftTracing(
+        kept=figures.kept,
+        traced=fund_spending_between(donation.project, start, end),
+        transfers=_traced_transfers(donation.project, start, end),
+    )
+
+
+def _gifts_kept(project_id: int, when: Q) -> Decimal:
+    """The fund's received gifts matching ``when``, net of their refunds."""
+    gifts = Donation.objects.filter(project_id=project_id, status__in=RECEIVED_STATUSES).filter(when)
+    gross = gifts.aggregate(total=Sum("amount"))["total"] or ZERO
+    refunded = DonationRefund.objects.filter(donation__in=gifts).aggregate(total=Sum("amount"))["total"] or ZERO
+    return quantize(gross - refunded)  # SQLite sums decimals in floating point
+
+
+MAX_TRANSFER_HOPS = 5  # a leftover moved on from fund to fund; beyond this the page stops following it
+
+
+def _traced_transfers(project: Project, start: Decimal, end: Decimal, hops: int = MAX_TRANSFER_HOPS):
+    """[start, end) of the fund's sources against its leftover transfer, which comes after all its paid
+    disbursements; the overlap is followed into the receiving fund, where the transfer-in occupies its own
+    interval among that fund's sources."""
+    move = leftover_given(project)
+    if move is None or end <= start or hops <= 0:
+        return []
+    out_start = fund_paid_total(project)
+    low, high = max(start, out_start), min(end, out_start + move.amount)
+    if high <= low:
+        return []
+    share = high - low
+    if move.released:
+        return [TracedTransfer(move=move, share=share)]
+    target = Project.objects.get(code=move.to_code)
+    received_at = _gifts_kept(target.pk, Q(received_at__lte=move.occurred_at)) + leftovers_received_before(
+        target, move.occurred_at, sequence=move.sequence
+    )
+    sub_start, sub_end = received_at + (low - out_start), received_at + (high - out_start)
+    return [
+        TracedTransfer(
+            move=move,
+            share=share,
+            traced=fund_spending_between(target, sub_start, sub_end),
+            onward=_traced_transfers(target, sub_start, sub_end, hops - 1),
+        )
+    ]
 
 
 def stripe_clearing_balances() -> dict[str, Decimal]:

@@ -1,6 +1,6 @@
 from wagtail import hooks
 
-from projects.admin import audit, beneficiaries, beneficiary_chooser, disbursements  # noqa: F401 - each registers its own hooks
+from projects.admin import audit, beneficiaries, beneficiary_chooser, closure, disbursements  # noqa: F401 - each registers its own hooks
 
 from .viewsets import project_viewset
 

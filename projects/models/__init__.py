@@ -1,6 +1,7 @@
 """Projects (funds), the beneficiary registry, enrolments and disbursements."""
 
 from .beneficiaries import Beneficiary, BeneficiaryCategory, ConsentGiver, PublicationConsent, WatchListEntry
+from .closures import ClosureDecision, ClosureFrozen, ClosureStatus, ProjectClosure
 from .disbursements import (
     ALREADY_DONE,
     COMMITTED_STATUSES,
@@ -38,6 +39,9 @@ __all__ = [
     "Beneficiary",
     "BeneficiaryCategory",
     "Category",
+    "ClosureDecision",
+    "ClosureFrozen",
+    "ClosureStatus",
     "ConsentGiver",
     "Disbursement",
     "DisbursementBatch",
@@ -47,6 +51,7 @@ __all__ = [
     "Payee",
     "PaymentMethod",
     "Project",
+    "ProjectClosure",
     "PublicationConsent",
     "StandardUnit",
     "Status",
