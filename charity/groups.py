@@ -17,8 +17,10 @@ taken back at the next deploy: give it to a person or change this table.
 
 Vouchers are checked by 审核人, not by a new 财务主管 group: 审核人 is already the group that holds no drafting,
 paying or gift-recording permission, so a voucher's maker (财务) and its checker are different groups by
-construction; an organisation with a 财务主管 gives that person ``finance.approve_voucher`` directly. Large offline
-gifts (待复核, ``OFFLINE_GIFT_CONFIRMATION_AMOUNT``) are confirmed the same way: 审核人 holds
+construction; an organisation with a 财务主管 gives that person ``finance.approve_voucher`` directly. Closing a month
+(期间结账) follows the same split: 财务 requests (``ledger.close_period``), 审核人 approves and so performs it
+(``ledger.approve_period``); the service refuses an approval by the requester whatever permissions they hold.
+Large offline gifts (待复核, ``OFFLINE_GIFT_CONFIRMATION_AMOUNT``) are confirmed the same way: 审核人 holds
 ``donations.confirm_offline_gift``, a 财务主管 may be given it directly, and nobody confirms a gift they recorded.
 """
 
@@ -80,6 +82,8 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "finance.approve_voucher",  # 审核记账凭证: approves, posts, returns, cancels and reverses vouchers
         "donations.view_donation",  # to see the gift it confirms
         "donations.confirm_offline_gift",  # 复核大额线下捐赠: confirms (posts) or rejects a 待复核 gift
+        "ledger.view_period",  # 期间结账: the months and what closing one would post
+        "ledger.approve_period",  # approves (performs) or rejects a close or a reopen that 财务 requested
     ],
     "财务": [
         *ADMIN,
@@ -106,6 +110,8 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "ledger.view_account",  # 账簿: 科目余额表, 明细账, 会计科目 (审计 reads them through every view_*)
         "ledger.add_account",  # 添加明细科目 (5201.01 工资福利 …)
         "ledger.change_account",  # an account's name, only while nothing is posted to it
+        "ledger.view_period",  # 期间结账
+        "ledger.close_period",  # requests a month's close (结账) or the latest closed month's reopening (反结账)
         *READ_VOUCHERS,
         "finance.add_voucher",  # 制单
         "finance.change_voucher",

@@ -2,6 +2,7 @@
 
 from .accounts import Account, AccountDay, AccountIdentityError, AccountType, Side, StatementLine
 from .log import MerkleNode, TreeHead
+from .periods import Period, PeriodAction, PeriodStatus
 from .transactions import LedgerImmutableError, Leg, Transaction, TransactionKind
 
 __all__ = [
@@ -12,6 +13,9 @@ __all__ = [
     "LedgerImmutableError",
     "Leg",
     "MerkleNode",
+    "Period",
+    "PeriodAction",
+    "PeriodStatus",
     "Side",
     "StatementLine",
     "Transaction",

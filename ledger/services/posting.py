@@ -6,6 +6,7 @@
 - Atomic with the caller's database transaction, and serialised: one writer at a time appends, so
   sequence numbers are gap-free from 0 and the Merkle log has one order.
 - The public record carries no personal data (``ledger.privacy.check_public_details``).
+- Nothing is dated in a closed period (``ledger.services.periods.check_open``; PostgreSQL: a trigger too).
 """
 
 from __future__ import annotations
@@ -126,6 +127,9 @@ def _post_locked(requests: Sequence[PostingRequest], amounts: list[list[Decimal]
     posted = {t.source: t for t in _already_posted({r.source for r in requests})}
     fresh = [(r, a) for r, a in _first_per_source(requests, amounts) if r.source not in posted]
     if fresh:
+        from .periods import check_open  # a closed period accepts nothing new (the lock is read under the writer lock)
+
+        check_open(r.occurred_at for r, _ in fresh)
         accounts = _accounts_for([r for r, _ in fresh])
         for created in _append(fresh, accounts):
             posted[created.source] = created
