@@ -14,6 +14,11 @@
 The public record names the fund and the channel and carries a salted commitment to the donor's public name
 (``donor_names.name_commit``), never the name itself, a phone or an email. Records posted before commitments hold
 the public name in clear under ``donor``; they cannot be changed.
+
+Events from Stripe (online gifts, refunds, fees, payouts, failed payouts) that arrive after their month was closed
+(期间结账) are dated at the first moment of the open period (``ledger.services.periods.open_moment``), their real
+moment kept under ``happened_at`` in the public record (in the memo for a reversal); staff-entered dates (offline
+gifts) are refused by the ledger instead, as a form error.
 """
 
 from __future__ import annotations
@@ -33,7 +38,9 @@ from ledger.chart import (
     income_code,
 )
 from ledger.models import Account, Transaction, TransactionKind
+from ledger.records import iso_utc_whole_second
 from ledger.services import LegSpec, PostingRequest, transaction_post, transaction_reverse, transactions_post_bulk
+from ledger.services.periods import open_moment
 from projects.services import project_fund_accounts
 
 from .donor_names import held_words, name_commit
@@ -100,20 +107,41 @@ def gifts_post_bulk(donations: list[Donation]) -> list[Transaction]:
 
 def _gift_request(donation: Donation, income: str, words: tuple[str, ...]) -> PostingRequest:
     amount = donation.amount
+    record = public_record(donation, words)
+    at = donation.received_at
+    if donation.channel == Channel.ONLINE:  # Stripe's moment: moved into the open period if its month is closed
+        at, record = _dated(at, record)
     return PostingRequest(
         kind=TransactionKind.IN_KIND if donation.channel == Channel.IN_KIND else TransactionKind.DONATION,
-        occurred_at=donation.received_at,
+        occurred_at=at,
         legs=[
             LegSpec(DEBIT_ACCOUNT[donation.channel], "D", amount, donation.currency),
             LegSpec(income, "C", amount, donation.currency),
         ],
         source=f"donation:{donation.public_id}",
         memo=str(donation),
-        public_record=public_record(donation, words),
+        public_record=record,
     )
 
 
+def _dated(at: datetime, record: dict) -> tuple[datetime, dict]:
+    """An external event's date in the books: ``at``, or the open period's first moment when ``at``'s month is
+    closed, the real moment then kept in the public record."""
+    moment = open_moment(at)
+    if moment != at:
+        record = {**record, "happened_at": iso_utc_whole_second(at)}
+    return moment, record
+
+
+def _late_memo(at: datetime, memo: str) -> tuple[datetime, str]:
+    moment = open_moment(at)
+    if moment != at:
+        memo = f"{memo}(实际发生 {iso_utc_whole_second(at)},所属期间已结账)"[:200]
+    return moment, memo
+
+
 def refund_post(donation: Donation, *, key: str, amount: Decimal, at: datetime) -> Transaction:
+    at, record = _dated(at, {"fund": donation.fund_code or "general", "channel": donation.channel})
     return transaction_post(
         kind=TransactionKind.REFUND,
         occurred_at=at,
@@ -123,11 +151,12 @@ def refund_post(donation: Donation, *, key: str, amount: Decimal, at: datetime) 
         ],
         source=f"refund:{key}",
         memo=f"{donation} 退款",
-        public_record={"fund": donation.fund_code or "general", "channel": donation.channel},
+        public_record=record,
     )
 
 
 def gift_reverse(donation: Donation, *, at: datetime, reason: str) -> Transaction:
+    at, reason = _late_memo(at, reason)
     return transaction_reverse(
         original=donation.transaction, occurred_at=at, source=f"donation:{donation.public_id}:reversal", memo=reason
     )
@@ -152,6 +181,7 @@ def fee_post(*, balance_transaction_id: str, amount: Decimal, currency: str, at:
     """Stripe's fee on a balance transaction (idempotent: the source is Stripe's balance transaction id). A negative
     fee — Stripe returning its fee on a refund — posts the other way: Dr Stripe 待结算 / Cr 5301."""
     _standard_accounts(FUNDRAISING_COST, STRIPE_CLEARING)
+    at, record = _dated(at, _processor_record(sandbox=sandbox))
     expense, clearing = ("D", "C") if amount > 0 else ("C", "D")
     amount = abs(amount)
     return transaction_post(
@@ -163,7 +193,7 @@ def fee_post(*, balance_transaction_id: str, amount: Decimal, currency: str, at:
         ],
         source=f"stripe-fee:{balance_transaction_id}",
         memo=memo,
-        public_record=_processor_record(sandbox=sandbox),
+        public_record=record,
     )
 
 
@@ -174,18 +204,19 @@ def payout_source(payout_id: str) -> str:
 def payout_post(*, payout_id: str, amount: Decimal, currency: str, at: datetime, sandbox: bool) -> Transaction:
     """A Stripe payout arrived in the bank (idempotent: the source is Stripe's payout id)."""
     _standard_accounts(BANK, STRIPE_CLEARING)
+    at, record = _dated(at, _processor_record(sandbox=sandbox))
     return transaction_post(
         kind=TransactionKind.PAYOUT,
         occurred_at=at,
         legs=[LegSpec(BANK, "D", amount, currency), LegSpec(STRIPE_CLEARING, "C", amount, currency)],
         source=payout_source(payout_id),
         memo=f"Stripe 结算 {payout_id}",
-        public_record=_processor_record(sandbox=sandbox),
+        public_record=record,
     )
 
 
 def payout_reverse(original: Transaction, *, payout_id: str, at: datetime) -> Transaction:
+    at, memo = _late_memo(at, f"Stripe 结算 {payout_id} 失败,款项退回 Stripe 余额")
     return transaction_reverse(
-        original=original, occurred_at=at, source=f"{payout_source(payout_id)}:failed",
-        memo=f"Stripe 结算 {payout_id} 失败,款项退回 Stripe 余额",
+        original=original, occurred_at=at, source=f"{payout_source(payout_id)}:failed", memo=memo,
     )
