@@ -20,6 +20,7 @@ from donations.forms import DonationForm
 from donations.selectors import donor_wall
 from projects.models import Category, Project, Status
 from projects.selectors import project_funding, project_funding_many
+from projects.selectors.closure import leftover_given, leftovers_received
 from projects.selectors.disbursements import project_disbursements_public
 
 from .blocks import StoryBlock
@@ -152,6 +153,9 @@ class ProjectPage(Page):
         context["funding"] = project_funding(self.project)
         context["disbursements"] = project_disbursements_public(self.project, limit=self.DISCLOSED_ROWS)
         context["donor_wall"] = donor_wall(self.project)
+        # 结项: where a closed fund's leftover went, and leftovers this fund received (amounts from the ledger)
+        context["leftover_given"] = None if self.project.is_active else leftover_given(self.project)
+        context["leftovers_received"] = leftovers_received(self.project)
         if self.project.is_active:
             context["donate_form"] = DonationForm(presets=self.project.preset_amounts)
         return context

@@ -268,3 +268,41 @@ def test_the_scan_would_catch_a_leak(client, demo_site):
     leaky = f"联系人电话 13812345678,身份证 370303199001011234,{DONOR_EMAIL}"
     found = {label for label, pattern in PERSONAL_PATTERNS if pattern.search(CRYPTO_TOKENS.sub("", leaky))}
     assert {"手机号", "身份证号", "电子邮箱"} <= found
+
+
+def test_no_personal_data_where_a_closed_funds_leftover_is_shown(client, paid_beneficiaries):
+    """结项: 临时救助 (which paid the minor) closes and its leftover goes to 血透100 (which paid the adult). The closed
+    project's sentence, the receiving project's 收到…结项结余, the donors' 善款去向 across the transfer, the
+    transparency pages and the open data carry the funds, the reason and the plan clause, and nothing personal."""
+    from projects.services.closure import closure_approve, closure_propose
+
+    proposer, checker = staff_user("scan-close-f", "财务"), staff_user("scan-close-a", "审核人")
+    closure = closure_propose(
+        project=Project.objects.get(code="LSJZ"),
+        user=proposer,
+        decision="transfer",
+        target=Project.objects.get(code="XT100"),
+        reason="临时救助项目期满,结余用于同类医疗救助",
+        basis="依据募捐方案第 5 条",
+    )
+    closure_approve(closure=closure, user=checker)
+    tree_head_publish()
+    urls = _public_urls() + _tracing_urls(paid_beneficiaries) + OPEN_DATA
+    secrets = _beneficiary_secrets() + [proposer.username, checker.username]
+    seen = set()
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        body = _body(response)
+        for secret in secrets:
+            assert secret not in body, f"{url}: shows {secret!r}"
+        text = CRYPTO_TOKENS.sub("", body.replace(OrganisationSettings.objects.get().email, ""))
+        for label, pattern in PERSONAL_PATTERNS:
+            match = pattern.search(text)
+            assert match is None, f"{url}: looks like a {label}: {match.group(0)!r}"
+        if "依据募捐方案第 5 条" in body:
+            seen.add(url)
+    # The scan read the new text: both project pages, the donor's 善款去向 of the closed fund, the open data.
+    assert {"/projects/emergency-relief/", "/projects/xuetou-100/", *OPEN_DATA} <= seen, seen
+    lsjz = paid_beneficiaries.receipts[1]  # 临时救助's first gift: FIFO puts its leftover part into the transfer
+    assert {f"/donations/receipt/{lsjz}/", f"/donations/verify/{lsjz}/"} <= seen, seen
