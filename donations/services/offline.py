@@ -30,6 +30,8 @@ from wagtail.log_actions import log
 from donations.models import Channel, Donation, DonationStatus, Donor
 from donations.models.donations import OFFLINE_CHANNELS
 from ledger.privacy import PersonalDataError, check_public_details
+from ledger.services import PostingError
+from ledger.services.periods import check_open
 from ledger.services.rows import insert_rows, instance_builder
 from projects.models import Project
 from projects.selectors.lookups import in_chunks
@@ -120,6 +122,11 @@ def donation_record_offline(*, gift: OfflineGift, recorded_by=None) -> Donation:
     confirmation amount it is recorded 待复核 instead and posts nothing. A gift submitted again with the same
     ``submission_key`` returns the gift already recorded."""
     errors = offline_gift_errors(gift)
+    if not errors.get("received_at"):
+        try:  # a date in a closed accounting period (期间结账): a form error, not the ledger's refusal at posting
+            check_open([gift.received_at])
+        except PostingError as error:
+            errors["received_at"] = str(error)
     if errors:
         raise ValidationError(errors)
     reference = gift.bank_reference.strip() or None
@@ -281,7 +288,10 @@ def donation_confirm_offline(*, donation: Donation, user) -> Donation:
         if donation.status != DonationStatus.AWAITING_CONFIRMATION:
             raise _not_awaiting(donation, "确认入账")
         donation.set_status(DonationStatus.SUCCEEDED)
-        donation.transaction = ledger_postings.gift_post(donation)
+        try:
+            donation.transaction = ledger_postings.gift_post(donation)
+        except PostingError as error:  # its month was closed while it waited: record it again, dated in the open one
+            raise DonationError(str(error)) from error
         receipt_serial_assign(donation)
         donation.reviewed_by, donation.reviewed_at = user, timezone.now()
         donation.save(update_fields=[*RECEIVED_FIELDS, "reviewed_by", "reviewed_at", "updated_at"])

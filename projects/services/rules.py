@@ -25,6 +25,8 @@ from django.db.models import Case, DateField, F, Sum, Value, When
 from django.db.models.functions import ExtractYear, Greatest
 from django.utils import timezone
 
+from ledger.services import PostingError
+from ledger.services.periods import check_open
 from projects.models import (
     LIVE_STATUSES,
     Approval,
@@ -111,6 +113,10 @@ def payment_day(paid_on: date | None, *, approved_at) -> date:
         )
     if approved_at is not None and day < timezone.localdate(approved_at):
         raise DisbursementError(f"实际支付日期 {day} 早于审批通过的日期 {timezone.localdate(approved_at)}。")
+    try:  # a day in a closed accounting period (期间结账) is refused here, as a form error, before anything posts
+        check_open([effective_moment(day)])
+    except PostingError as error:
+        raise DisbursementError(str(error)) from error
     return day
 
 
