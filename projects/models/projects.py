@@ -13,7 +13,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from ledger.money import amount_field, currency_field
-from ledger.selectors import fund_has_entries
+from ledger.selectors import fund_figures, fund_has_entries
 
 
 class Category(models.TextChoices):
@@ -146,4 +146,22 @@ class Project(models.Model):
         old = previous["status"]
         if old != self.status and self.status not in STATUS_TRANSITIONS[old]:
             errors["status"] = f"项目状态不能从「{Status(old).label}」改为「{Status(self.status).label}」。"
+        elif old != self.status and self.status == Status.CLOSED and (why := self._closing_error(previous["code"])):
+            errors["status"] = why
         return errors
+
+    def _closing_error(self, code: str) -> str:
+        """Closing by editing the status is for a fund with nothing left and nothing pending; a fund that still
+        holds money closes through 结项 (``projects.services.closure``), with a decision about its leftover."""
+        from .disbursements import Disbursement, DisbursementStatus
+
+        leftover = fund_figures(code).available
+        if leftover != 0:
+            return (
+                f"项目还有结余 ¥{leftover:,.2f},请通过「结项」办理:"
+                "转入其他项目或转为非限定性资金,经审核人审批后结项。"
+            )
+        pending = (DisbursementStatus.SUBMITTED, DisbursementStatus.APPROVED)
+        if Disbursement.objects.filter(project_id=self.pk, status__in=pending).exists():
+            return "项目还有已提交或已审批未支付的拨付,请先支付、退回或作废后再结项。"
+        return ""
