@@ -159,9 +159,14 @@ def closure_propose(
 
 
 def _locked(closure: ProjectClosure) -> tuple[Project, ProjectClosure]:
-    project = project_lock(closure.project)  # the project first, as every spending step does
-    closure = ProjectClosure.objects.select_for_update(of=("self",)).select_related("target").get(pk=closure.pk)
-    return project, closure
+    """The projects first, as every spending step does: the giving fund and the receiving one, in id order, so two
+    closures between the same funds in opposite directions wait for each other instead of deadlocking."""
+    locked = {pk: project_lock(Project(pk=pk)) for pk in sorted({closure.project_id, closure.target_id} - {None})}
+    closure = ProjectClosure.objects.select_for_update(of=("self",)).get(pk=closure.pk)
+    closure.project = locked[closure.project_id]
+    if closure.target_id is not None:
+        closure.target = locked.get(closure.target_id) or Project.objects.get(pk=closure.target_id)
+    return closure.project, closure
 
 
 @transaction.atomic
@@ -176,8 +181,6 @@ def closure_approve(*, closure: ProjectClosure, user) -> ProjectClosure:
         raise ClosureError("审批人不能是提议人(提议与审批须由不同人员完成)。")
     _check_closable(project)
     target = closure.target
-    if target is not None:
-        target = project_lock(target)
     _check_target(project, closure.decision, target)
     leftover = fund_leftover(project)
     if leftover != closure.amount:
