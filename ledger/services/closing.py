@@ -41,6 +41,7 @@ from .periods import last_second, month_end, month_start, next_month
 from .posting import LegSpec, PostingRequest
 
 ZERO = Decimal("0.00")
+RELEASE_SOURCE = "release:"  # release:<fund>:<YYYY-MM>[:r<round>]
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ def releases_for(month: date) -> list[Release]:
         Leg.objects.filter(
             in_month,
             transaction__kind=TransactionKind.RELEASE,
+            transaction__source__startswith=RELEASE_SOURCE,  # a fund closure's leftover release is not one of these
             account__code__startswith=f"{RESTRICTED_NET_ASSETS}.",
         )
         .values_list("account__fund_code", "side")
@@ -111,7 +113,7 @@ def release_requests(month: date, *, round_: int = 1) -> list[PostingRequest]:
                 kind=TransactionKind.RELEASE,
                 occurred_at=last_second(month),
                 legs=[LegSpec(debit, Side.DEBIT, amount), LegSpec(credit, Side.CREDIT, amount)],
-                source=f"release:{release.fund_code}:{month:%Y-%m}{_round_suffix(round_)}",
+                source=f"{RELEASE_SOURCE}{release.fund_code}:{month:%Y-%m}{_round_suffix(round_)}",
                 memo=f"{month:%Y-%m} 限定性净资产解除 {release.fund_code}",
                 public_record={
                     "fund": release.fund_code,

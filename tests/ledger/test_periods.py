@@ -11,7 +11,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 
-from ledger.chart import BANK, GENERAL_INCOME, MANAGEMENT_COST, fund_accounts_ensure
+from ledger.chart import BANK, GENERAL_INCOME, MANAGEMENT_COST, fund_accounts_ensure, fund_net_assets_ensure
 from ledger.models import Account, Period, PeriodStatus, Transaction, TransactionKind
 from ledger.selectors import fund_figures_many
 from ledger.selectors.books import trial_balance
@@ -241,3 +241,22 @@ def test_fund_figures_are_the_same_before_and_after_closing(books, people):
     assert (before.raised, before.spent, before.available) == (after.raised, after.spent, after.available)
     at_year_end = fund_figures_many([FUND], at=date(2025, 12, 31))[FUND]
     assert at_year_end.available == Decimal("500.00")
+
+
+def test_a_fund_closures_leftover_release_is_not_a_monthly_release(books, people):
+    """Other 'release' postings (a closed fund's leftover, 3102.F → 3101) do not count as the month's releases."""
+    post(gift(1, "1000.00", when=when(1)))
+    spend(1, "300.00", when(1, 5))
+    fund_net_assets_ensure(fund_code=FUND, fund_name="测试基金")
+    transactions_post_bulk(
+        [
+            PostingRequest(
+                kind=TransactionKind.RELEASE,
+                occurred_at=when(1, 20),
+                legs=[LegSpec(f"3102.{FUND}", "D", Decimal("700.00")), LegSpec("3101", "C", Decimal("700.00"))],
+                source=f"fund-closure:{FUND}",
+                public_record={"fund": FUND, "to_fund": "unrestricted"},
+            )
+        ]
+    )
+    assert [r.amount for r in releases_for(date(2026, 1, 1))] == [Decimal("300.00")]
