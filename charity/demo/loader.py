@@ -19,9 +19,10 @@ from cms.models import HomePage, OrganisationSettings, ProjectIndexPage, Project
 from projects.models import Project
 
 from . import content
-from .beneficiaries import demo_staff_allowed, load_beneficiaries
+from .beneficiaries import demo_staff_allowed, ensure_demo_staff, load_beneficiaries
 from .books import post_demo_books, publish_if_grown
 from .covers import draw_cover
+from .organisation_books import load_organisation_books
 from .processor import load_online_gifts
 
 
@@ -50,8 +51,9 @@ def load_demo(log: Callable[[str], None] = lambda _m: None) -> DemoReport:
     load_online_gifts(report.add)  # sandbox only: gifts with Stripe's fee, and a payout to the bank
     if demo_staff_allowed():
         load_beneficiaries(report.add)  # after the gifts: the funds must hold what the grants pay
+        load_organisation_books(ensure_demo_staff(report.add), report.add)  # vouchers need the demo's 财务 and 审核人
     else:
-        log("skipped demo staff accounts and beneficiaries (production settings)")
+        log("skipped demo staff accounts, beneficiaries and the organisation's own books (production settings)")
     publish_if_grown()
     for line in report.created:
         log(f"created {line}")

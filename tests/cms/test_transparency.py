@@ -66,6 +66,10 @@ def demo_postings() -> list[Posted]:
     online = Transaction.objects.filter(Q(source__startswith="donation:") | Q(source__startswith="stripe-"))
     for source, kind, moment in online.values_list("source", "kind", "occurred_at"):
         posted.append(Posted(source, "general", kind, moment.astimezone(SHANGHAI).date()))
+    # The organisation's own vouchers (charity.demo.organisation_books): no fund.
+    vouchers = Transaction.objects.filter(source__startswith="voucher:")
+    for source, kind, moment in vouchers.values_list("source", "kind", "occurred_at"):
+        posted.append(Posted(source, "", kind, moment.astimezone(SHANGHAI).date()))
     return posted
 
 
