@@ -301,3 +301,26 @@ def test_a_release_is_traced_as_released(funds, finance, approver):
     closure_approve(closure=closure, user=approver)
     [moved] = gift_tracing(b).transfers
     assert moved.move.released and moved.share == D("1200.00") and moved.traced == []
+
+
+def test_every_yuan_of_the_transfer_is_traced_to_one_gift(funds, finance, approver):
+    giver, receiver, a, b, _ = funds
+    give(giver, "0.01", finance_user=finance, days_ago=1, name="己")  # a late cent still goes with the leftover
+    transfer(giver, receiver, finance=finance, approver=approver)
+    gifts = giver.donations.all()
+    assert sum(gift_tracing(g).transferred for g in gifts) == D("1200.01")
+    assert all(gift_tracing(g).unspent == 0 for g in gifts)
+
+
+def test_tracing_follows_a_leftover_on_through_a_second_closure(funds, finance, officer, approver):
+    """血透100 → 爱心复明 (¥1,200 after 丙's ¥500) → 第三基金, which pays 赵一 ¥1,000: 爱心复明's ¥1,700 is all
+    moved on; 乙's ¥1,200 is [500, 1700) there, [500, 1700) in 第三基金 too, where 赵一 [0, 1000) takes ¥500 of it."""
+    giver, receiver, _, b, _ = funds
+    third = ProjectFactory(code="DS300", name="第三基金")
+    transfer(giver, receiver, finance=finance, approver=approver)
+    transfer(receiver, third, finance=finance, approver=approver)
+    paid(third, person(6, name="赵一"), "1000.00", officer=officer, approver=approver, finance=finance)
+    [moved] = gift_tracing(b).transfers
+    assert (moved.move.to_code, moved.share, moved.used) == ("FM200", D("1200.00"), 0)
+    [onward] = moved.onward
+    assert (onward.move.to_code, onward.share, onward.used) == ("DS300", D("1200.00"), D("500.00"))
