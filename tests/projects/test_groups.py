@@ -127,7 +127,9 @@ def test_finance_records_gifts_but_drafts_nothing():
     assert not finance & {"projects.add_disbursement", "projects.change_disbursement", "projects.add_beneficiary"}
     assert "ledger.view_transaction" in finance  # the ledger export
     chart = {"ledger.add_account", "ledger.change_account"}  # 明细科目 and their names; never a posting by hand
-    assert {p for p in finance if p.startswith("ledger.") and not p.startswith("ledger.view_")} == chart
+    period = {"ledger.close_period"}  # 申请结账 / 申请反结账; 审核人 approves (ledger.approve_period)
+    assert {p for p in finance if p.startswith("ledger.") and not p.startswith("ledger.view_")} == chart | period
+    assert "ledger.approve_period" in perms("审核人") and "ledger.close_period" not in perms("审核人")
     assert "ledger.view_account" in finance  # 账簿: 科目余额表, 明细账
 
 
