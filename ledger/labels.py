@@ -189,6 +189,21 @@ DETAILS: dict[str, DetailKey] = {
         pgettext_lazy("public record", "Why a transaction was posted, e.g. a reversal."),
         {"冲正": pgettext_lazy("public record", "Reversal")},
     ),
+    "to_fund": DetailKey(
+        pgettext_lazy("public record", "Transferred to"),
+        pgettext_lazy(
+            "public record",
+            "Where a closed fund's leftover went: the receiving fund's code, or unrestricted (the organisation's "
+            "unrestricted net assets).",
+        ),
+        {"unrestricted": pgettext_lazy("public record", "Unrestricted funds")},
+    ),
+    "basis": DetailKey(
+        pgettext_lazy("public record", "Basis"),
+        pgettext_lazy(
+            "public record", "The clause of the fundraising plan a closed fund's leftover was handled under."
+        ),
+    ),
 }
 
 RECORD_FIELDS = {

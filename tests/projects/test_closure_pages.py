@@ -95,3 +95,12 @@ def test_the_donor_look_up_follows_the_transfer(client, pages, finance, officer,
     # 甲 [0, 1000) paid 张一; 乙 [1000, 13345) is the leftover, [0, 12345) in 爱心复明, where 王一 took ¥2,000.
     assert f"¥12,345.00 已于 {day} 转入 爱心复明,依据募捐方案第 5 条;其中 ¥2,000.00 已用于该项目的拨付。" in page
     assert "王*" in page and "王一" not in page
+
+
+def test_the_public_ledger_labels_the_closure_record(client, pages, finance, approver):
+    giver, receiver, _ = pages
+    close(giver, receiver, finance=finance, approver=approver)
+    page = text(client.get("/transparency/", {"kind": "transfer"}).content)
+    assert "转入 FM200" in page and "依据 依据募捐方案第 5 条" in page
+    dictionary = client.get("/api/ledger/v1/open-data/dictionary.json").json()
+    assert all(key in str(dictionary) for key in ("to_fund", "basis", "unrestricted"))
