@@ -201,7 +201,24 @@ DETAILS: dict[str, DetailKey] = {
     "basis": DetailKey(
         pgettext_lazy("public record", "Basis"),
         pgettext_lazy(
-            "public record", "The clause of the fundraising plan a closed fund's leftover was handled under."
+            "public record",
+            "Why it was posted: the clause of the fundraising plan a closed fund's leftover was handled under, or "
+            "what a restriction release or a year-end closing covers.",
+        ),
+    ),
+    "period": DetailKey(
+        pgettext_lazy("public record", "Accounting period"),
+        pgettext_lazy(
+            "public record",
+            "The month (YYYY-MM) a restriction release covers, or the year a year-end closing closes.",
+        ),
+    ),
+    "happened_at": DetailKey(
+        pgettext_lazy("public record", "Actually happened at"),
+        pgettext_lazy(
+            "public record",
+            "When a payment processor's event really happened (ISO-8601 UTC), for an event that arrived after its "
+            "month was closed and is therefore dated at the start of the first open period.",
         ),
     ),
 }

@@ -32,5 +32,5 @@ def test_the_closing_is_in_the_open_data_and_on_the_transparency_page(client, cl
     csv_text = body(client.get("/api/ledger/v1/open-data/ledger.csv")).decode("utf-8")
     assert ",closing," in csv_text and ",release," in csv_text
     page = client.get("/transparency/").content.decode()
-    assert "年终结转" in page and "限定解除" in page
+    assert "年终结转" in page and "限定解除" in page and "会计期间" in page  # the kind and the period, labelled
     verify_ok()
