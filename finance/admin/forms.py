@@ -21,7 +21,10 @@ def account_choices() -> list[tuple[str, str]]:
 
 class VoucherForm(forms.Form):
     voucher_date = forms.DateField(
-        label="凭证日期", initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
+        label="凭证日期",
+        initial=timezone.localdate,
+        # An <input type="date"> takes only ISO dates: the localized format left it empty, so saving said 必需字段.
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     summary = forms.CharField(label="摘要(公开)", max_length=100, help_text="会公开。不要写人名、身份证号、账号。")
     notes = forms.CharField(label="内部备注", required=False, widget=forms.Textarea(attrs={"rows": 2}))

@@ -20,6 +20,7 @@ from finance import services
 from finance.entry_templates import ENTRY_TEMPLATES
 from finance.models import Voucher, VoucherStatus
 from finance.selectors import voucher_list, voucher_totals
+from finance.selectors.vouchers import template_lines
 
 from .forms import VoucherForm, draft_from, line_formset
 
@@ -79,7 +80,7 @@ class VoucherEditView(FinanceView):
         else:
             template = ENTRY_TEMPLATES.get(request.GET.get("template", ""))
             initial = {"summary": template.summary} if template else {}
-            lines = [{"account": a, "side": s, "summary": t} for a, s, t in template.lines] if template else []
+            lines = template_lines(template) if template else []
         return self.render_to_response(
             self.get_context_data(form=VoucherForm(initial=initial), formset=line_formset(initial=lines))
         )

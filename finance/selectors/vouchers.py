@@ -7,8 +7,9 @@ from decimal import Decimal
 
 from django.db.models import Q, QuerySet, Sum
 
+from finance.entry_templates import EntryTemplate
 from finance.models import Side, Voucher
-from ledger.models import Leg
+from ledger.models import Account, Leg
 
 
 @dataclass(frozen=True)
@@ -37,3 +38,22 @@ def voucher_totals(voucher: Voucher) -> VoucherTotals:
     debit = legs.filter(side=Side.DEBIT).aggregate(s=Sum("amount"))["s"] or Decimal("0.00")
     credit = legs.filter(side=Side.CREDIT).aggregate(s=Sum("amount"))["s"] or Decimal("0.00")
     return VoucherTotals(debit=debit, credit=credit)
+
+
+def template_lines(template: EntryTemplate) -> list[dict[str, str]]:
+    """A template's lines as the draft form's initial rows. A line whose account has sub-accounts goes to the one
+    named with the template's word (5201 → 5201.01 工资福利 for 工资), or to the only one; with no such sub-account
+    its account is left for the maker to choose, rather than one the voucher check would refuse. One query."""
+    codes = [code for code, _side, _summary in template.lines]
+    children: dict[str, list[Account]] = {}
+    for child in Account.objects.filter(parent__code__in=codes).select_related("parent").order_by("code"):
+        children.setdefault(child.parent.code, []).append(child)
+    rows = []
+    for code, side, summary in template.lines:
+        account = code
+        if code in children:
+            named = [c for c in children[code] if template.subaccount_word and template.subaccount_word in c.name]
+            candidates = named or (children[code] if len(children[code]) == 1 else [])
+            account = candidates[0].code if len(candidates) == 1 else ""
+        rows.append({"account": account, "side": side, "summary": summary})
+    return rows

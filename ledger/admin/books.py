@@ -22,7 +22,7 @@ from ledger.models import Account
 from ledger.selectors.books import direction, general_ledger, trial_balance
 
 PERMISSION = "ledger.view_account"
-DATE_INPUT = forms.DateInput(attrs={"type": "date"})
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # <input type=date> reads ISO only
 
 
 class PeriodForm(forms.Form):

@@ -7,10 +7,13 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
 from finance.models import Voucher
 from finance.services import voucher_submit
+from ledger.models import Account
+from ledger.services.accounts import subaccount_create
 
 pytestmark = pytest.mark.django_db
 
@@ -130,3 +133,28 @@ def test_each_step_is_audit_logged_with_its_reason_a_refused_one_not(client, mak
     ]
     history = client.get(reverse("wagtailadmin_reports:site_history")).content.decode()
     assert "凭证退回修改:附件不全" in history
+
+
+def test_the_draft_form_shows_todays_date_in_the_form_a_date_input_reads(client, chart, finance):
+    """<input type="date"> takes only YYYY-MM-DD: a localized 2026/12/06 left it empty and saving said 必需字段."""
+    client.force_login(finance)
+    html = client.get(reverse("finance_voucher_new")).content.decode()
+    assert f'value="{timezone.localdate():%Y-%m-%d}"' in html
+
+
+def test_a_template_line_goes_to_the_named_sub_account_once_staff_split_the_account(client, chart, finance):
+    client.force_login(finance)
+    management = Account.objects.get(code="5201")
+    subaccount_create(parent=management, suffix="01", name="工资福利")
+    subaccount_create(parent=management, suffix="03", name="房租")
+
+    def prefilled(template: str) -> str:
+        html = client.get(reverse("finance_voucher_new") + f"?template={template}").content.decode()
+        select = html.split('name="lines-0-account"', 1)[1].split("</select>", 1)[0]
+        chosen = [part.split('"', 1)[0] for part in select.split('value="')[1:] if '" selected' in part]
+        return chosen[0] if chosen else ""
+
+    assert prefilled("rent") == "5201.03"
+    assert prefilled("salary") == "5201.01"
+    assert prefilled("depreciation") == ""  # no 折旧 sub-account yet: the maker chooses, not a refused 5201
+    assert prefilled("dues") == "1002"  # an account without sub-accounts stays as the template names it
