@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
 from wagtail.models import ModelLogEntry
 
 from donations.selectors import gift_tracing
@@ -324,3 +325,15 @@ def test_tracing_follows_a_leftover_on_through_a_second_closure(funds, finance, 
     assert (moved.move.to_code, moved.share, moved.used) == ("FM200", D("1200.00"), 0)
     [onward] = moved.onward
     assert (onward.move.to_code, onward.share, onward.used) == ("DS300", D("1200.00"), D("500.00"))
+
+
+@pytest.mark.postgres
+def test_postgresql_refuses_to_change_or_delete_a_decided_closure(funds, finance, approver):
+    giver, receiver, *_ = funds
+    closure = transfer(giver, receiver, finance=finance, approver=approver)
+    with pytest.raises(IntegrityError, match="结项决定已审批或驳回"), transaction.atomic():
+        ProjectClosure.objects.filter(pk=closure.pk).update(reason="改过的理由")
+    with pytest.raises(IntegrityError, match="结项决定已审批或驳回"), transaction.atomic():
+        ProjectClosure.objects.filter(pk=closure.pk).delete()
+    pending = closure_propose(project=receiver, user=finance, decision="release", reason="结余", basis="第 5 条")
+    ProjectClosure.objects.filter(pk=pending.pk).update(reason="提议中可以修改")  # a pending one is not frozen

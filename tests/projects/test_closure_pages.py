@@ -8,6 +8,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import Page, Site
@@ -64,6 +65,9 @@ def test_the_closed_project_says_where_its_leftover_went(client, pages, finance,
     assert f"收到 血透100 结项结余 ¥12,345.00({day} 转入,依据募捐方案第 5 条)" in received
 
 
+@pytest.mark.skipif(
+    connection.vendor == "postgresql", reason="PostgreSQL's trigger refuses the edit: no stray copy can exist there"
+)
 def test_the_sentence_reads_the_ledger_not_a_copy(client, pages, finance, approver):
     """The decision keeps what the proposer saw; the page shows the posted transaction's amount."""
     giver, receiver, _ = pages
