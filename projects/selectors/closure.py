@@ -4,7 +4,6 @@ and the transfers fund tracing follows. Amounts and dates come from the ledger t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -90,24 +89,6 @@ def leftovers_received(project: Project) -> list[LeftoverMove]:
     return _moves(Q(target=project, decision=ClosureDecision.TRANSFER))
 
 
-def leftovers_received_many(project_ids: Iterable[int]) -> dict[int, list[LeftoverMove]]:
-    ids = list(project_ids)
-    found: dict[int, list[LeftoverMove]] = {pk: [] for pk in ids}
-    closures = dict(ProjectClosure.objects.filter(target_id__in=ids).values_list("pk", "target_id"))
-    for move in _moves(Q(target_id__in=ids, decision=ClosureDecision.TRANSFER)):
-        found[closures[move.closure_id]].append(move)
-    return found
-
-
-def project_closure(project: Project) -> ProjectClosure | None:
-    """The pending or posted decision (the admin's record view)."""
-    return (
-        ProjectClosure.objects.filter(project=project, status__in=[ClosureStatus.PROPOSED, ClosureStatus.POSTED])
-        .select_related("target", "proposed_by", "decided_by", "transaction")
-        .first()
-    )
-
-
 @dataclass(frozen=True)
 class ClosurePreview:
     """What the 结项 form shows: the fund's figures from the ledger and what still blocks closing."""
@@ -129,14 +110,6 @@ def closure_preview(project: Project) -> ClosurePreview:
         project=project, status__in=(DisbursementStatus.SUBMITTED, DisbursementStatus.APPROVED)
     ).count()
     return ClosurePreview(figures.raised, figures.spent, figures.transferred, figures.available, pending)
-
-
-def closures_pending() -> list[ProjectClosure]:
-    return list(
-        ProjectClosure.objects.filter(status=ClosureStatus.PROPOSED)
-        .select_related("project", "target", "proposed_by")
-        .order_by("proposed_at")
-    )
 
 
 def leftovers_received_before(project: Project, moment, *, sequence: int | None = None) -> Decimal:
