@@ -41,7 +41,7 @@ def review_buttons(donation: Donation, user, url_name: str) -> list[Button]:
     if donation.recorded_by_id == user.pk:
         return []
     return [
-        Button(label, url=reverse(url_name, args=(quote(donation.pk), action)), icon_name="tick", priority=priority)
+        Button(label, url=reverse(url_name, args=(quote(donation.pk), action)), icon_name="check", priority=priority)
         for priority, (action, (label, _form, _text)) in enumerate(REVIEW_ACTIONS.items(), 5)
     ]
 
@@ -50,7 +50,7 @@ class DonationReviewView(WagtailAdminTemplateMixin, FormView):
     """A confirmation page; the POST calls the service, which checks the permission and the reviewer again."""
 
     template_name = "donations/admin/review.html"
-    header_icon = "tick"
+    header_icon = "check"
     inspect_url_name = None
 
     def dispatch(self, request, *args, **kwargs):

@@ -226,7 +226,8 @@ def test_a_user_without_the_permission_gets_403(client, editor, kind):
     assert export(client, editor, kind, "xlsx").status_code == 403
 
 
-@pytest.mark.parametrize(("kind", "status"), [("donations", 403), ("ledger", 403), ("beneficiaries", 200)])
+# 审核人 reads donations (it confirms large offline gifts, 待复核), so it may download the masked list it can read.
+@pytest.mark.parametrize(("kind", "status"), [("donations", 200), ("ledger", 403), ("beneficiaries", 200)])
 def test_each_export_has_its_own_permission(client, approver, kind, status):
     assert export(client, approver, kind, "csv").status_code == status
 
@@ -235,7 +236,7 @@ def test_the_page_lists_only_what_the_user_may_export(client, approver, editor):
     client.force_login(approver)
     page = client.get("/admin/exports/").content.decode()
     assert "/admin/exports/beneficiaries.csv" in page and "/admin/exports/disbursements.xlsx" in page
-    assert "/admin/exports/donations.csv" not in page and "/admin/exports/ledger.csv" not in page
+    assert "/admin/exports/donations.csv" in page and "/admin/exports/ledger.csv" not in page
     assert "脱敏" in page
     client.force_login(editor)
     assert client.get("/admin/exports/").status_code == 403
