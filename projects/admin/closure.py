@@ -14,6 +14,7 @@ from django.views.defaults import permission_denied
 from django.views.generic import TemplateView
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.components import Component
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.log_actions import LogFormatter
 
@@ -182,6 +183,34 @@ class ClosureMenuItem(MenuItem):
 @hooks.register("register_admin_menu_item")
 def register_closure_menu_item():
     return ClosureMenuItem("结项", reverse("projects_closures"), icon_name="folder-inverse", order=210)
+
+
+class PendingClosuresPanel(Component):
+    """待审批结项 on the dashboard of who may approve: decisions proposed by someone else, oldest first."""
+
+    name = "pending_closures"
+    template_name = "projects/admin/closure_panel.html"
+    order = 85
+
+    def __init__(self, closures):
+        self.closures = closures
+
+    def get_context_data(self, parent_context):
+        return {"closures": self.closures}
+
+
+@hooks.register("construct_homepage_panels")
+def add_pending_closures_panel(request, panels):
+    if not request.user.has_perm(APPROVE):
+        return
+    pending = list(
+        ProjectClosure.objects.filter(status=ClosureStatus.PROPOSED)
+        .exclude(proposed_by=request.user)
+        .select_related("project", "target")
+        .order_by("proposed_at")[:20]
+    )
+    if pending:
+        panels.append(PendingClosuresPanel(pending))
 
 
 LOG_LABELS = {

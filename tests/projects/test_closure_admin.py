@@ -115,3 +115,11 @@ def test_closing_by_editing_the_status_is_refused_while_money_is_left(funds, adm
     html = page(admin_client.post(f"/admin/projects/edit/{giver.pk}/", data))
     assert "请通过「结项」办理" in html
     assert Project.objects.get(pk=giver.pk).status != Status.CLOSED
+
+
+def test_the_approvers_dashboard_lists_pending_closures(funds, finance, approver):
+    giver, receiver = funds
+    response = propose(logged_in(finance), giver, receiver)
+    dashboard = page(logged_in(approver).get("/admin/"))
+    assert "待审批结项" in dashboard and response["Location"] in dashboard
+    assert "待审批结项" not in page(logged_in(finance).get("/admin/"))  # the proposer does not approve
