@@ -35,17 +35,20 @@ import uuid
 from calendar import monthrange
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
 
 from donations.models import Channel, Donation, DonationStatus
 from donations.services.offline import OfflineGift, donation_confirm_offline, donation_record_offline
-from finance.models import Voucher
+from finance.models import BankStatement, Voucher
 from finance.services import VoucherDraft, VoucherLineDraft, voucher_approve, voucher_create, voucher_submit
+from finance.services.bank import LineDraft, statement_import
+from finance.services.reconciliation import local_bounds
 from ledger.chart import chart_ensure
-from ledger.models import Account
+from ledger.models import Account, Leg
+from ledger.selectors import account_balance
 from ledger.services.accounts import subaccount_create
 
 KEY_PREFIX = "演示账套:"
@@ -68,6 +71,7 @@ ASSET_MONTH, ASSET_COST, ASSET_LIFE_MONTHS = 2, Decimal("36000.00"), 36
 DUES_MONTH, DUES_AMOUNT = 3, Decimal("30000.00")
 SUBSIDY_MONTH, SUBSIDY_AMOUNT = 4, Decimal("200000.00")
 INTEREST_MONTHS = (3, 6, 9, 12)
+BANK_CHARGE = Decimal("30.00")  # the bank's 账户管理费 on the demo statement, not yet in the books
 PUBLICITY_SPEND = {5: ("慈善一日捐宣传册印制", Decimal("3200.00")), 9: ("99公益日宣传物料制作", Decimal("8600.00"))}
 ONE_DAY_GIFT_MONTH, ONE_DAY_GIFT_DAY, ONE_DAY_GIFT = 6, 28, Decimal("420000.00")
 
@@ -214,12 +218,54 @@ def _one_day_gift(year: int, users: dict, add: Callable[[str], None]) -> None:
 # -- hooks for the parts of issue 12 that other work delivers ---------------------------------------------------
 
 
-def load_bank_statement(users: dict, add: Callable[[str], None]) -> None:
-    """The demo bank statement of the demo year's last ended month, to reconcile against 1002 (银行对账).
+def load_bank_statement(users: dict, add: Callable[[str], None], today: date | None = None) -> None:
+    """The bank's statement of 1002 for the demo year's last ended month, imported and matched (银行对账).
 
-    Does nothing until it is wired to the statement importer; the statement is then built from the month's legs
-    on 1002, with one bank-only line (a bank charge) left for the reconciliation to show."""
-    return None
+    Built from the month's postings on 1002 as the bank would list them, except two reconciling items the 银行存款余额
+    调节表 must show and balance out: the month's last payment, a transfer the bank books on the 1st of the next
+    month (企业已付银行未付), and a bank charge the books do not have yet (银行已付企业未付). Gifts carry their 银行
+    流水号, so they match by reference; the rest match by amount and date. Once per account and month."""
+    year, months = demo_year(today)
+    if not months:
+        return
+    month = months[-1]
+    bank = Account.objects.get(code=BANK)
+    first, last = date(year, month, 1), date(year, month, monthrange(year, month)[1])
+    if BankStatement.objects.filter(account=bank, period_start__lte=last, period_end__gte=first).exists():
+        return
+    start, end = local_bounds(first, last)
+    legs = list(
+        Leg.objects.filter(account=bank, transaction__occurred_at__gte=start, transaction__occurred_at__lt=end)
+        .select_related("transaction")
+        .order_by("transaction__occurred_at", "transaction__sequence")
+    )
+    if not legs:
+        return
+    references = dict(
+        Donation.objects.filter(transaction__in=[leg.transaction_id for leg in legs], bank_reference__isnull=False)
+        .values_list("transaction_id", "bank_reference")
+    )
+    payments = [leg for leg in legs if leg.side == "C"]
+    in_transit = payments[-1].transaction_id if payments else None
+    balance = account_balance(bank, at=first - timedelta(days=1))
+    drafts: list[LineDraft] = []
+
+    def line(day: date, amount: Decimal, reference: str, summary: str) -> None:
+        nonlocal balance
+        balance += amount
+        income, expense = (amount, None) if amount > 0 else (None, -amount)
+        drafts.append(LineDraft(len(drafts) + 2, day, income, expense, balance, reference, summary))
+
+    for leg in legs:
+        if leg.transaction_id == in_transit:
+            continue
+        amount = leg.amount if leg.side == "D" else -leg.amount
+        day = timezone.localtime(leg.transaction.occurred_at).date()
+        reference = references.get(leg.transaction_id) or f"DEMO{day:%Y%m%d}{leg.transaction_id:06d}"
+        line(day, amount, reference, "转账收入" if amount > 0 else "转账支出")
+    line(last, -BANK_CHARGE, f"DEMO{last:%Y%m%d}FEE01", "账户管理费")
+    statement = statement_import(account=bank, drafts=drafts, user=users["caiwu"], file_name="演示对账单.xlsx")
+    add(f"bank statement {year}-{month:02d}: {statement.line_count} lines")
 
 
 def close_demo_project(users: dict, add: Callable[[str], None]) -> None:
@@ -239,6 +285,6 @@ def close_demo_month(users: dict, add: Callable[[str], None]) -> None:
 def load_organisation_books(users: dict, add: Callable[[str], None], today: date | None = None) -> None:
     """The demo year's books, then the hooks, in the order they depend on each other."""
     post_organisation_books(users, add, today)
-    load_bank_statement(users, add)
+    load_bank_statement(users, add, today)
     close_demo_project(users, add)
     close_demo_month(users, add)

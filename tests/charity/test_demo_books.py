@@ -163,3 +163,28 @@ def test_no_organisation_books_under_production_settings(settings):
     settings.SETTINGS_MODULE = "charity.settings.production"
     load_demo()
     assert not demo_vouchers().exists()
+
+
+def test_the_demo_bank_statement_reconciles_with_a_payment_in_transit_and_a_bank_charge(demo_site):
+    """The statement of the demo year's last ended month matches every posting on 1002 but the month's last
+    payment, which the bank books next month, and carries a bank charge the books lack: the 调节表 lists exactly
+    those two and says the adjusted balances agree."""
+    from finance.models import BankLine, BankStatement
+    from finance.selectors.bank import reconciliation
+    from ledger.models import Account
+
+    year, months = books.demo_year()
+    statement = BankStatement.objects.get()
+    assert (statement.period_start.year, statement.period_start.month) == (year, months[-1])
+    lines = BankLine.objects.filter(statement=statement)
+    unmatched = list(lines.filter(transaction__isnull=True))
+    assert [(line.summary, line.expense) for line in unmatched] == [("账户管理费", books.BANK_CHARGE)]
+    assert lines.filter(transaction__isnull=False).count() == statement.line_count - 1
+
+    report = reconciliation(account=Account.objects.get(code="1002"), year=year, month=months[-1])
+    assert report.has_statement and report.agrees and report.verdict == "调节后余额一致。"
+    assert [item.amount for item in report.bank_paid] == [books.BANK_CHARGE]
+    assert len(report.book_paid) == 1 and not report.book_received and not report.bank_received
+    assert report.bank_balance == report.book_balance + report.book_paid_total - books.BANK_CHARGE
+    load_demo()
+    assert BankStatement.objects.count() == 1  # once per month
