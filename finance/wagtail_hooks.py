@@ -5,7 +5,7 @@ from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 from wagtail.log_actions import LogFormatter
 
-from finance.admin import views
+from finance.admin import dashboard, views
 
 finance_menu = Menu(register_hook_name="register_finance_menu_item")
 
@@ -122,3 +122,9 @@ def register_bank_log_actions(actions):
 
         Formatter.label = label
         actions.register_action(action)(Formatter)
+
+
+@hooks.register("construct_homepage_panels")
+def add_finance_work_panel(request, panels):
+    if dashboard.panel_visible_to(request.user):
+        panels.append(dashboard.FinanceWorkPanel())
