@@ -85,7 +85,8 @@ def test_failing_an_unknown_payout_is_a_clear_error():
 def test_the_demo_shows_fees_and_a_payout(demo_site):
     kinds = list(Transaction.objects.values_list("kind", flat=True))
 
-    assert kinds.count(TransactionKind.FEE) == 3 and kinds.count(TransactionKind.PAYOUT) == 1
-    assert _fees() == [Decimal("0.30"), Decimal("0.53"), Decimal("1.20")]
-    assert stripe_clearing_balances() == {"CNY": Decimal("0.00")}  # all paid out to 1002 银行存款
+    assert kinds.count(TransactionKind.FEE) == 4 and kinds.count(TransactionKind.PAYOUT) == 1
+    assert _fees() == [Decimal("0.30"), Decimal("0.40"), Decimal("0.53"), Decimal("1.20")]
+    # the three gifts before the payout went to 1002 银行存款; the one after it waits for the next payout
+    assert stripe_clearing_balances() == {"CNY": Decimal("65.60")}
     call_command("verify_ledger", stdout=StringIO(), stderr=StringIO())
