@@ -49,7 +49,12 @@ from finance.services.reconciliation import local_bounds
 from ledger.chart import chart_ensure
 from ledger.models import Account, Leg
 from ledger.selectors import account_balance
+from ledger.selectors.periods import next_to_close
 from ledger.services.accounts import subaccount_create
+from ledger.services.periods import period_approve, period_close_request
+from projects.models import ClosureDecision, ClosureStatus, Project, ProjectClosure
+from projects.models import Status as ProjectStatus
+from projects.services.closure import closure_approve, closure_propose
 
 KEY_PREFIX = "演示账套:"
 SUBACCOUNTS = [  # (parent, suffix, name)
@@ -71,6 +76,7 @@ ASSET_MONTH, ASSET_COST, ASSET_LIFE_MONTHS = 2, Decimal("36000.00"), 36
 DUES_MONTH, DUES_AMOUNT = 3, Decimal("30000.00")
 SUBSIDY_MONTH, SUBSIDY_AMOUNT = 4, Decimal("200000.00")
 INTEREST_MONTHS = (3, 6, 9, 12)
+CLOSED_PROJECT, LEFTOVER_TARGET = "AXFM", "LSJZ"  # 爱心复明 closes into 临时救助
 BANK_CHARGE = Decimal("30.00")  # the bank's 账户管理费 on the demo statement, not yet in the books
 PUBLICITY_SPEND = {5: ("慈善一日捐宣传册印制", Decimal("3200.00")), 9: ("99公益日宣传物料制作", Decimal("8600.00"))}
 ONE_DAY_GIFT_MONTH, ONE_DAY_GIFT_DAY, ONE_DAY_GIFT = 6, 28, Decimal("420000.00")
@@ -269,17 +275,40 @@ def load_bank_statement(users: dict, add: Callable[[str], None], today: date | N
 
 
 def close_demo_project(users: dict, add: Callable[[str], None]) -> None:
-    """One closed demo project (结项) whose leftover was transferred to another fund named in its plan.
+    """爱心复明 (AXFM) ended in April 2023 with money left: 财务 proposes 结项 with the leftover transferred to 临时救助
+    (LSJZ), as its fundraising plan names, and a 审核人 approves, which posts the transfer. Once."""
+    project = Project.objects.filter(code=CLOSED_PROJECT).first()
+    target = Project.objects.filter(code=LEFTOVER_TARGET).first()
+    if project is None or target is None or project.status == ProjectStatus.CLOSED:
+        return
+    closure = ProjectClosure.objects.filter(project=project, status=ClosureStatus.PROPOSED).first()
+    if closure is None:
+        closure = closure_propose(
+            project=project,
+            user=users["caiwu"],
+            decision=ClosureDecision.TRANSFER,
+            target=target,
+            reason="项目执行期已满,受助对象均已完成手术",
+            basis="依据募捐方案第 5 条",
+        )
+    if closure.status == ClosureStatus.PROPOSED:
+        closure_approve(closure=closure, user=users["shenhe"])
+    add(f"结项 {project.code}: leftover to {target.code}")
 
-    Does nothing until it is wired to the project closure service."""
-    return None
 
-
-def close_demo_month(users: dict, add: Callable[[str], None]) -> None:
-    """The demo year's first month closed (结账), by two people, after every demo posting dated in it.
-
-    Does nothing until it is wired to the period close service; it must run last, after everything above."""
-    return None
+def close_demo_month(users: dict, add: Callable[[str], None], today: date | None = None) -> None:
+    """The books closed (结账) through December of the year before the demo year, month by month as the rules
+    require: each month's restriction releases, each December's year-end closing (结转), requested by 财务 and
+    approved by a 审核人. Runs last, after every demo posting dated in those months; the demo year stays open."""
+    year, _months = demo_year(today)
+    last = date(year - 1, 12, 1)
+    closed = 0
+    while (month := next_to_close()) is not None and month <= last:
+        period_close_request(month=month, user=users["caiwu"])
+        period_approve(month=month, user=users["shenhe"])
+        closed += 1
+    if closed:
+        add(f"{closed} months closed, through {last:%Y-%m}")
 
 
 def load_organisation_books(users: dict, add: Callable[[str], None], today: date | None = None) -> None:
@@ -287,4 +316,4 @@ def load_organisation_books(users: dict, add: Callable[[str], None], today: date
     post_organisation_books(users, add, today)
     load_bank_statement(users, add, today)
     close_demo_project(users, add)
-    close_demo_month(users, add)
+    close_demo_month(users, add, today)

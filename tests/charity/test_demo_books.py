@@ -188,3 +188,38 @@ def test_the_demo_bank_statement_reconciles_with_a_payment_in_transit_and_a_bank
     assert report.bank_balance == report.book_balance + report.book_paid_total - books.BANK_CHARGE
     load_demo()
     assert BankStatement.objects.count() == 1  # once per month
+
+
+def test_the_demo_closes_a_project_into_another_and_the_books_through_last_year(demo_site):
+    """爱心复明 ended with money left: its leftover went to 临时救助 by a decision 财务 proposed and a 审核人 approved;
+    and the books are closed, month by month, through last December, with each year's closing posted."""
+    from ledger.models import Period, PeriodStatus, TransactionKind
+    from ledger.services import LegSpec, PostingError, transaction_post
+    from projects.models import ClosureStatus, Project, ProjectClosure
+    from projects.selectors import project_funding_many
+
+    closure = ProjectClosure.objects.get(project__code=books.CLOSED_PROJECT)
+    assert closure.status == ClosureStatus.POSTED and closure.target.code == books.LEFTOVER_TARGET
+    assert closure.proposed_by.username == "caiwu" and closure.decided_by.username == "shenhe"
+    given, taken = Project.objects.get(code="AXFM"), Project.objects.get(code="LSJZ")
+    funding = project_funding_many([given, taken])
+    moved = closure.transaction.legs.first().amount
+    assert funding[given.pk].available == 0 and funding[given.pk].transferred == -moved
+    assert funding[taken.pk].transferred == moved > 0
+
+    year, _months = books.demo_year()
+    closed = Period.objects.filter(status=PeriodStatus.CLOSED).order_by("month")
+    assert closed.last().month == date(year - 1, 12, 1)
+    closings = Transaction.objects.filter(kind=TransactionKind.CLOSING)
+    # a year-end closing for each closed year that had income or expenses (the demo has none in 2023 and 2024)
+    assert {t.source.split(":")[1] for t in closings} == {"2022", str(year - 1)}
+    report, rows = year_rows()
+    assert report.totals.debit == report.totals.credit
+    with pytest.raises(PostingError, match="已结账"):
+        transaction_post(
+            kind=TransactionKind.EXPENSE,
+            occurred_at=timezone.make_aware(timezone.datetime(year - 1, 6, 1, 10)),
+            legs=[LegSpec("5201.02", "D", Decimal("1.00")), LegSpec("1002", "C", Decimal("1.00"))],
+            source="test:closed-month",
+        )
+    assert ledger_verify().ok

@@ -14,9 +14,9 @@ pytestmark = pytest.mark.django_db
 DEMO_PROJECTS = {
     "xuetou-100": "血透100",
     "orphan-education": "福彩圆梦·孤儿助学",
-    "cataract-surgery": "爱心复明",
     "emergency-relief": "临时救助",
 }
+CLOSED_DEMO_PROJECTS = {"red-envelope": "慈心红包", "cataract-surgery": "爱心复明"}  # 爱心复明: 结项 by the demo books
 
 
 def test_home_page_lists_active_demo_projects(client, demo_site):
@@ -28,7 +28,8 @@ def test_home_page_lists_active_demo_projects(client, demo_site):
         assert f'href="/projects/{slug}/"' in html
         assert name in html
     # A closed project is not featured on the home page.
-    assert "/projects/red-envelope/" not in html
+    for slug in CLOSED_DEMO_PROJECTS:
+        assert f"/projects/{slug}/" not in html
 
 
 @pytest.mark.parametrize(("slug", "name"), DEMO_PROJECTS.items())
@@ -48,6 +49,21 @@ def test_project_page_shows_name_story_target_and_progress(client, demo_site, sl
     assert re.sub(r"</?p>", "", first_paragraph)[:20] in html
     assert "项目进展" in html
     assert page.project.filing_number in html
+
+
+def test_the_closed_demo_project_says_where_its_leftover_went(client, demo_site):
+    """爱心复明 was closed by the demo books with its leftover transferred to 临时救助: both pages say so, with the
+    amount and the date of the ledger's transfer."""
+    from projects.models import ProjectClosure
+
+    closure = ProjectClosure.objects.get(project__code="AXFM")
+    moved = closure.transaction.legs.first().amount
+    day = closure.transaction.occurred_at.astimezone(closure.transaction.occurred_at.tzinfo)
+    closed = client.get("/projects/cataract-surgery/").content.decode()
+    assert f"结余 ¥{moved:,.2f}" in closed and "转入 临时救助" in closed and "依据募捐方案第 5 条" in closed
+    receiving = client.get("/projects/emergency-relief/").content.decode()
+    assert f"¥{moved:,.2f}" in receiving and "爱心复明" in receiving
+    assert day.year >= 2026
 
 
 def test_project_page_figures_come_from_the_selector(client, demo_site, monkeypatch):
@@ -70,7 +86,7 @@ def test_project_page_figures_come_from_the_selector(client, demo_site, monkeypa
 
 def test_project_index_lists_all_projects_including_closed(client, demo_site):
     html = client.get("/projects/").content.decode()
-    for slug in [*DEMO_PROJECTS, "red-envelope"]:
+    for slug in [*DEMO_PROJECTS, *CLOSED_DEMO_PROJECTS]:
         assert f'href="/projects/{slug}/"' in html
     assert "共 5 个项目" in html
 

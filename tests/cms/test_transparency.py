@@ -22,6 +22,7 @@ from django.db.models import Q
 
 from charity.demo import content
 from charity.demo.books import GIFTS_AND_GRANTS
+from charity.demo.organisation_books import demo_year
 from ledger import merkle
 from ledger.chart import BANK
 from ledger.models import Transaction, TransactionKind
@@ -34,6 +35,8 @@ pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PAGE_SIZE = 50
 EXTRA_GIFTS = 60
+# The demo closes its books through last December: the test's own postings go into the open demo year.
+YEAR, MONTHS = demo_year()
 PHONE_LIKE = re.compile(r"(?<!\d)\d{11}(?!\d)")
 ID_LIKE = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
 PRIVATE_MEMO = "联系人 13812345678,身份证 110101199003071234"
@@ -70,6 +73,15 @@ def demo_postings() -> list[Posted]:
     vouchers = Transaction.objects.filter(source__startswith="voucher:")
     for source, kind, moment in vouchers.values_list("source", "kind", "occurred_at"):
         posted.append(Posted(source, "", kind, moment.astimezone(SHANGHAI).date()))
+    # 爱心复明's 结项 transfer, and the releases and year-end closings of the months the demo closed: the fund is
+    # the one whose accounts they touch (the giving fund for the transfer), none for the general closing.
+    books = Transaction.objects.filter(
+        Q(source__startswith="fund-closure:") | Q(source__startswith="release:") | Q(source__startswith="closing:")
+    )
+    for txn in books.prefetch_related("legs__account"):
+        funds = sorted({leg.account.fund_code for leg in txn.legs.all()} - {""})
+        fund = txn.source.split(":")[1] if txn.source.startswith("fund-closure:") else (funds[0] if funds else "")
+        posted.append(Posted(txn.source, fund, txn.kind, txn.occurred_at.astimezone(SHANGHAI).date()))
     return posted
 
 
@@ -87,22 +99,22 @@ def gift(source: str, fund: str, moment: datetime, amount: str = "10.00") -> Pos
 @pytest.fixture
 def books(demo_site) -> list[Posted]:
     """The demo books, 60 more small gifts (for a second page), two gifts either side of midnight on
-    31 January 2022 Shanghai time, a tree head, and one gift posted after it (not yet signed)."""
+    31 January (of the open demo year) Shanghai time, a tree head, and one gift posted after it (not yet signed)."""
     posted = demo_postings()
     extras = []
     for n in range(EXTRA_GIFTS):
         fund = ("XT100", "AXFM", "LSJZ")[n % 3]
-        moment = datetime(2023, 1 + n % 12, 1 + n % 28, 9, tzinfo=SHANGHAI)
+        moment = datetime(YEAR, MONTHS[n % len(MONTHS)], 1 + n % 28, 9, tzinfo=SHANGHAI)
         extras.append(gift(f"test:page:{n}", fund, moment))
-    extras.append(gift("test:late-jan", "LSJZ", datetime(2022, 1, 31, 23, 30, tzinfo=SHANGHAI)))
-    extras.append(gift("test:early-feb", "LSJZ", datetime(2022, 2, 1, 0, 30, tzinfo=SHANGHAI)))
+    extras.append(gift("test:late-jan", "LSJZ", datetime(YEAR, 1, 31, 23, 30, tzinfo=SHANGHAI)))
+    extras.append(gift("test:early-feb", "LSJZ", datetime(YEAR, 2, 1, 0, 30, tzinfo=SHANGHAI)))
     transactions_post_bulk(extras)
     posted += [
         Posted(r.source, r.public_record["fund"], "donation", r.occurred_at.astimezone(SHANGHAI).date()) for r in extras
     ]
     tree_head_publish()
-    transactions_post_bulk([gift("test:unsigned", "XT100", datetime(2023, 6, 1, 9, tzinfo=SHANGHAI))])
-    posted.append(Posted("test:unsigned", "XT100", "donation", date(2023, 6, 1)))
+    transactions_post_bulk([gift("test:unsigned", "XT100", datetime(YEAR, MONTHS[-1], 1, 9, tzinfo=SHANGHAI))])
+    posted.append(Posted("test:unsigned", "XT100", "donation", date(YEAR, MONTHS[-1], 1)))
     assert len(posted) == Transaction.objects.count()
     return posted
 
@@ -222,8 +234,8 @@ FILTERS = {
     "project=XT100": lambda p: p.fund == "XT100",
     "kind=disbursement": lambda p: p.kind == "disbursement",
     "date_from=2022-01-01&date_to=2022-01-31": lambda p: date(2022, 1, 1) <= p.day <= date(2022, 1, 31),
-    "date_from=2022-02-01&date_to=2022-02-01": lambda p: p.day == date(2022, 2, 1),
-    "date_from=2023-01-01": lambda p: p.day >= date(2023, 1, 1),
+    f"date_from={YEAR}-02-01&date_to={YEAR}-02-01": lambda p: p.day == date(YEAR, 2, 1),
+    f"date_from={YEAR}-01-01": lambda p: p.day >= date(YEAR, 1, 1),
     "date_to=2021-12-31": lambda p: p.day <= date(2021, 12, 31),
     "project=LSJZ&kind=donation&date_from=2022-01-01&date_to=2022-12-31": (
         lambda p: p.fund == "LSJZ" and p.kind == "donation" and p.day.year == 2022
@@ -244,8 +256,8 @@ def test_filters_by_project_kind_and_local_date(client, books):
 
 def test_the_date_filter_uses_shanghai_days(client, books):
     late_jan, early_feb = sequences([p for p in books if p.source in ("test:late-jan", "test:early-feb")])
-    january = leaf_indexes(soup_of(client.get("/transparency/?date_from=2022-01-31&date_to=2022-01-31")))
-    february = leaf_indexes(soup_of(client.get("/transparency/?date_from=2022-02-01&date_to=2022-02-01")))
+    january = leaf_indexes(soup_of(client.get(f"/transparency/?date_from={YEAR}-01-31&date_to={YEAR}-01-31")))
+    february = leaf_indexes(soup_of(client.get(f"/transparency/?date_from={YEAR}-02-01&date_to={YEAR}-02-01")))
     assert late_jan in january and early_feb not in january  # 23:30 on the 31st is 15:30 UTC
     assert early_feb in february and late_jan not in february  # 00:30 on the 1st is still the 31st in UTC
 
