@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 
 from ledger.models import Account, AccountDay, Leg, Side, TransactionKind
 from ledger.money import quantize
@@ -199,8 +199,9 @@ def account_family(account: Account) -> list[int]:
 
 def general_ledger(*, account: Account, date_from: date, date_to: date, page: int | str | None = 1) -> GeneralLedger:
     """明细账 of ``account`` (and its sub-accounts) for the local days ``date_from`` … ``date_to``, one page of
-    ``PAGE_SIZE`` legs; the first line's running balance starts from the opening balance plus the legs of the
-    pages before it (one aggregate query), never from a scan in Python. ``page=None``: the figures only."""
+    ``PAGE_SIZE`` legs; the first line's running balance starts from the opening balance plus what came before the
+    page (``_balance_before``: per-day totals and that day's earlier legs), never from a scan in Python.
+    ``page=None``: the figures only."""
     family = account_family(account)
     opening = _family_balance(family, day__lt=date_from)
     sums = AccountDay.objects.filter(account_id__in=family, day__gte=date_from, day__lte=date_to).aggregate(
@@ -209,10 +210,10 @@ def general_ledger(*, account: Account, date_from: date, date_to: date, page: in
     current = None
     if page is not None:
         ordered = _ordered_legs(family, date_from, date_to)
-        current = Paginator(_columns(ordered), PAGE_SIZE).get_page(page)
-        skipped = current.start_index() - 1
-        before = opening + _signed_sum(ordered.values_list("pk", flat=True)[:skipped]) if skipped > 0 else opening
-        current.object_list = list(_lines(current.object_list, before))
+        current = Paginator(ordered.values_list(*COLUMNS, "pk"), PAGE_SIZE).get_page(page)
+        rows = list(current.object_list)
+        before = _balance_before(family, date_from, rows[0]) + opening if rows and current.number > 1 else opening
+        current.object_list = list(_lines((row[:-1] for row in rows), before))
     return GeneralLedger(
         account, date_from, date_to, opening, quantize(sums["d"] or 0), quantize(sums["c"] or 0), current
     )
@@ -239,21 +240,43 @@ def _ordered_legs(family: list[int], date_from: date, date_to: date) -> QuerySet
     ).order_by("transaction__occurred_at", "transaction_id", "pk")
 
 
+COLUMNS = (
+    "transaction__occurred_at",
+    "transaction_id",
+    "transaction__kind",
+    "transaction__memo",
+    "account__code",
+    "side",
+    "amount",
+)
+
+
 def _columns(legs: QuerySet) -> QuerySet:
-    return legs.values_list(
-        "transaction__occurred_at",
-        "transaction_id",
-        "transaction__kind",
-        "transaction__memo",
-        "account__code",
-        "side",
-        "amount",
+    return legs.values_list(*COLUMNS)
+
+
+def _balance_before(family: list[int], date_from: date, first: tuple) -> Decimal:
+    """debit − credit of the range's legs that come before ``first`` (a page's first row, its leg ``pk`` last), from
+    the per-day totals of the whole days before its local day plus the legs of that day before it: two small queries
+    whatever the page, instead of summing every preceding leg (which sorted the whole range)."""
+    occurred_at, sequence, *_rest, pk = first
+    zone = ZoneInfo(settings.TIME_ZONE)
+    day = occurred_at.astimezone(zone).date()
+    whole_days = _family_balance(family, day__gte=date_from, day__lt=day) if day > date_from else ZERO
+    same_day = Leg.objects.filter(
+        account_id__in=family,
+        transaction__occurred_at__gte=datetime.combine(day, time.min, zone),
+    ).filter(
+        Q(transaction__occurred_at__lt=occurred_at)
+        | Q(transaction__occurred_at=occurred_at, transaction_id__lt=sequence)
+        | Q(transaction__occurred_at=occurred_at, transaction_id=sequence, pk__lt=pk)
     )
+    return whole_days + _signed_sum(same_day)
 
 
-def _signed_sum(leg_ids: QuerySet) -> Decimal:
-    """debit − credit of a (sliced) set of legs, in the database."""
-    rows = Leg.objects.filter(pk__in=leg_ids).values("side").annotate(total=Sum("amount"))
+def _signed_sum(legs: QuerySet) -> Decimal:
+    """debit − credit of a set of legs, in the database."""
+    rows = legs.order_by().values("side").annotate(total=Sum("amount"))
     sums = {r["side"]: r["total"] or ZERO for r in rows}
     return quantize(sums.get(Side.DEBIT, ZERO) - sums.get(Side.CREDIT, ZERO))
 

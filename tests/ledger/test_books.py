@@ -116,3 +116,37 @@ def test_a_first_level_accounts_ledger_includes_its_sub_accounts(march):
 def test_the_trial_balance_reads_the_per_day_totals_in_three_queries(march, django_assert_num_queries):
     with django_assert_num_queries(3):  # the accounts, the opening sums, the period's sums: never the legs
         trial_balance(**MARCH)
+
+
+def test_every_page_starts_from_the_running_balance_of_the_lines_before_it(march, monkeypatch):
+    """A page's first balance is computed from the per-day totals and that day's earlier legs, not by summing the
+    pages before it: on legs over several local days, several at one moment, before the range and inside one
+    transaction (a sub-account and its parent both in the family), every page of every size shows exactly the
+    lines, and balances, of the streamed ledger."""
+    from ledger.services.accounts import subaccount_create
+
+    sub = subaccount_create(parent=Account.objects.get(code=BANK), suffix="01", name="基本户")
+    requests = [_pair("donation", BANK, GENERAL_INCOME, "1000.00", moment(28, month=2), "test:opening")]
+    for n in range(17):
+        when = moment(3 + n % 4, 9 + n % 3)  # several legs share a moment and a local day
+        requests.append(_pair("donation", BANK, GENERAL_INCOME, f"{10 + n}.25", when, f"test:gift:{n}"))
+        if n % 5 == 0:  # a transfer between the two bank accounts: two legs of the family in one transaction
+            requests.append(_pair("transfer", sub.code, BANK, f"{n + 1}.00", when, f"test:move:{n}"))
+        if n % 3 == 0:
+            requests.append(_pair("expense", "5201", BANK, f"{n + 2}.50", when, f"test:cost:{n}"))
+    transactions_post_bulk(requests)
+    bank = Account.objects.get(code=BANK)
+    lines = general_ledger_lines(account=bank, **MARCH)
+    streamed = [(line.sequence, line.account_code, line.balance) for line in lines]
+    assert len(streamed) > 20
+    for size in range(1, 8):
+        monkeypatch.setattr(books, "PAGE_SIZE", size)
+        shown = []
+        number = 1
+        while True:
+            page = general_ledger(account=bank, page=number, **MARCH).page
+            shown += [(line.sequence, line.account_code, line.balance) for line in page.object_list]
+            if not page.has_next():
+                break
+            number += 1
+        assert shown == streamed, size
