@@ -8,13 +8,16 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from charity.demo import content
+from charity.demo.organisation_books import CLOSED_PROJECT
 from projects.models import Status
 
 pytestmark = pytest.mark.e2e
 
 # The home page features the projects a donor can still give to or follow.
 FEATURED_STATUSES = {Status.FUNDRAISING, Status.IMPLEMENTING}
-FEATURED = sorted((p for p in content.PROJECTS if p["status"] in FEATURED_STATUSES), key=lambda p: p["code"])[:6]
+# 爱心复明 is listed as fundraising in the content, but the demo's books close it (结项, its leftover transferred).
+OPEN = [p for p in content.PROJECTS if p["status"] in FEATURED_STATUSES and p["code"] != CLOSED_PROJECT]
+FEATURED = sorted(OPEN, key=lambda p: p["code"])[:6]
 MAX_TABS = 40
 
 
