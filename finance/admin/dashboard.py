@@ -30,57 +30,36 @@ def _gift_row(gift) -> dict:
     }
 
 
+def _section(heading: str, element_id: str, count: int, rows: list[dict], empty: str, more_url: str) -> dict:
+    return {"heading": heading, "id": element_id, "count": count, "rows": rows, "empty": empty, "more_url": more_url}
+
+
 def panel_sections(user) -> list[dict]:
     work = finance_work(user)
+    vouchers = reverse("finance_vouchers")
     sections = []
-    if "vouchers_to_approve" in work:
-        section = work["vouchers_to_approve"]
+    if section := work.get("vouchers_to_approve"):
+        rows = [_voucher_row(v, f"提交于 {v.submitted_at:%Y-%m-%d}") for v in section.rows]
         sections.append(
-            {
-                "heading": "待我审核的凭证",
-                "id": "finance-vouchers-approve",
-                "count": section.count,
-                "rows": [_voucher_row(v, f"提交于 {v.submitted_at:%Y-%m-%d}") for v in section.rows],
-                "empty": "没有待您审核的凭证。",
-                "more_url": reverse("finance_vouchers") + "?status=submitted",
-            }
-        )
-    if "vouchers_returned" in work:
-        section = work["vouchers_returned"]
+            _section("待我审核的凭证", "finance-vouchers-approve", section.count, rows, "没有待您审核的凭证。",
+                     vouchers + "?status=submitted")
+        )  # fmt: skip
+    if section := work.get("vouchers_returned"):
+        rows = [_voucher_row(v, f"退回原因:{v.return_reason}") for v in section.rows]
         sections.append(
-            {
-                "heading": "退回的凭证",
-                "id": "finance-vouchers-returned",
-                "count": section.count,
-                "rows": [_voucher_row(v, f"退回原因:{v.return_reason}") for v in section.rows],
-                "empty": "没有退回给您修改的凭证。",
-                "more_url": reverse("finance_vouchers") + "?status=draft",
-            }
-        )
-    if "gifts_to_confirm" in work:
-        section = work["gifts_to_confirm"]
+            _section("退回的凭证", "finance-vouchers-returned", section.count, rows, "没有退回给您修改的凭证。",
+                     vouchers + "?status=draft")
+        )  # fmt: skip
+    if section := work.get("gifts_to_confirm"):
+        rows = [_gift_row(g) for g in section.rows]
         sections.append(
-            {
-                "heading": "待复核的线下捐赠",
-                "id": "finance-gifts-confirm",
-                "count": section.count,
-                "rows": [_gift_row(g) for g in section.rows],
-                "empty": "没有待您复核的线下捐赠。",
-                "more_url": "",
-            }
+            _section("待复核的线下捐赠", "finance-gifts-confirm", section.count, rows, "没有待您复核的线下捐赠。", "")
         )
-    if "gifts_unreconciled" in work:
-        count = work["gifts_unreconciled"].count
-        sections.append(
-            {
-                "heading": "未对账的线下捐赠",
-                "id": "finance-gifts-unreconciled",
-                "count": count,
-                "rows": [],
-                "empty": f"到账超过 {unmatched_days()} 天仍未与银行流水对上的银行转账捐赠:{count} 笔。",
-                "more_url": reverse("finance_bank_reconciliation") if count else "",
-            }
-        )
+    if section := work.get("gifts_unreconciled"):
+        count = section.count
+        empty = f"到账超过 {unmatched_days()} 天仍未与银行流水对上的银行转账捐赠:{count} 笔。"
+        more = reverse("finance_bank_reconciliation") if count else ""
+        sections.append(_section("未对账的线下捐赠", "finance-gifts-unreconciled", count, [], empty, more))
     return sections
 
 
